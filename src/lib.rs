@@ -1,0 +1,21 @@
+//! ghl-bridge: a Freshsales Suite custom app that connects a Freshsales contact with the same
+//! person in HighLevel (GHL, LeadConnector API v2).
+//!
+//! This crate is the app's logic. Everything outside [`web`] (wasm32 only) is a pure, sans-IO
+//! core: it never performs a request, reads the clock or draws randomness; the edges pass those
+//! in and carry out the effects the core returns. See `ARCHITECTURE.md` for the code map.
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod datetime;
+pub mod error;
+pub mod freshsales;
+pub mod ghl;
+pub mod link;
+pub mod wire;
+
+#[cfg(all(feature = "spec", not(target_arch = "wasm32")))]
+pub mod spec;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
