@@ -91,12 +91,13 @@ impl Contact {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" ");
-        [self.name.as_deref().map(str::trim), Some(joined.as_str()), self.email.as_deref()]
+        let shown = [self.name.as_deref().map(str::trim), Some(joined.as_str()), self.email.as_deref()]
             .into_iter()
             .flatten()
             .find(|s| !s.is_empty())
             .unwrap_or_default()
-            .to_string()
+            .to_string();
+        shown
     }
 }
 

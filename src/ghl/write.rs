@@ -130,7 +130,7 @@ pub enum CustomFieldKind {
     /// Multi-line text: a string.
     LargeText,
     /// Dropdown (single): a string.
-    SingleSelect,
+    SingleOptions,
     /// Radio: a string.
     Radio,
     /// Number: a JSON number.
@@ -176,10 +176,10 @@ impl CustomFieldWrite {
         let err = || FieldValueError { id: id.to_string(), kind };
         let value = match (kind, raw) {
             (_, Value::Null) => return Ok(None),
-            (Text | LargeText | SingleSelect | Radio, Value::String(s)) if s.trim().is_empty() => return Ok(None),
-            (Text | LargeText | SingleSelect | Radio, Value::String(s)) => Value::String(s.clone()),
-            (Text | LargeText | SingleSelect | Radio, Value::Number(n)) => Value::String(n.to_string()),
-            (Text | LargeText | SingleSelect | Radio, Value::Bool(b)) => Value::String(b.to_string()),
+            (Text | LargeText | SingleOptions | Radio, Value::String(s)) if s.trim().is_empty() => return Ok(None),
+            (Text | LargeText | SingleOptions | Radio, Value::String(s)) => Value::String(s.clone()),
+            (Text | LargeText | SingleOptions | Radio, Value::Number(n)) => Value::String(n.to_string()),
+            (Text | LargeText | SingleOptions | Radio, Value::Bool(b)) => Value::String(b.to_string()),
             (Numerical | Monetory, Value::Number(n)) => Value::Number(n.clone()),
             (Numerical | Monetory, Value::String(s)) if s.trim().is_empty() => return Ok(None),
             (Numerical | Monetory, Value::String(s)) => {

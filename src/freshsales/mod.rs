@@ -1,0 +1,1 @@
+//! Freshsales Suite wire types (in progress).
