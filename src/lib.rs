@@ -6,12 +6,20 @@
 //! in and carry out the effects the core returns. See `ARCHITECTURE.md` for the code map.
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod catalog;
 pub mod datetime;
 pub mod error;
 pub mod freshsales;
 pub mod ghl;
 pub mod link;
+pub mod mapping;
+pub mod phone;
+pub mod resolve;
+pub mod retry;
+pub mod sanitize;
+pub mod sync;
+pub mod timeline;
 pub mod wire;
 
 #[cfg(all(feature = "spec", not(target_arch = "wasm32")))]
