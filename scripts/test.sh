@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# THE test command (README, .ci/run):  bash scripts/test.sh
+# Installs what is missing (scripts/setup.sh), then runs every check in order and stops at the
+# first failure. A summary with each step's time is printed at the end, pass or fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DONE=()
+CURRENT=""
+START=$SECONDS
+summary() {
+  local rc=$?
+  echo
+  echo "== test summary"
+  local line
+  for line in "${DONE[@]}"; do echo "  ok    $line"; done
+  if [ "$rc" -ne 0 ] && [ -n "$CURRENT" ]; then echo "  FAIL  $CURRENT (exit $rc)"; fi
+  if [ "$rc" -eq 0 ]; then echo "all passed in $((SECONDS - START)) s"; else echo "FAILED after $((SECONDS - START)) s"; fi
+}
+trap summary EXIT
+
+# run NAME COMMAND...: one step; set -e stops the script when it fails.
+run() {
+  CURRENT=$1; shift
+  local t=$SECONDS
+  printf '\n== %s\n' "$CURRENT"
+  "$@"
+  DONE+=("$CURRENT ($((SECONDS - t)) s)")
+  CURRENT=""
+}
+
+# Chromium sessions of wasm-bindgen-test-runner leave profile dirs in TMPDIR: keep them in target/.
+wasm_tests() {
+  local tmp="$PWD/target/chromium-tmp" rc=0
+  mkdir -p "$tmp"
+  TMPDIR="$tmp" cargo test --target wasm32-unknown-unknown -p ghl-bridge --tests || rc=$?
+  rm -rf "$tmp"
+  return "$rc"
+}
+
+run "setup" bash scripts/setup.sh
+. .tools/env.sh
+
+# ---- The steps. Add new checks here as `run "name" command args…` (they run in this order). ----
+run "cargo test (host)" cargo test --workspace --all-features
+run "cargo test (wasm32, Node + Chromium)" wasm_tests
+run "build app (wasm + JS fallback)" bash scripts/build-app.sh
+run "browser e2e (node --test)" node --test tests/e2e/*.test.mjs
+# ---- end of steps ----
