@@ -20,6 +20,7 @@ pub mod retry;
 pub mod sanitize;
 pub mod sync;
 pub mod timeline;
+pub mod ui;
 pub mod wire;
 
 #[cfg(all(feature = "spec", not(target_arch = "wasm32")))]

@@ -1,0 +1,251 @@
+//! The sidebar state machine driven end to end with a scripted upstream: every effect is
+//! answered the way the edge would, so these tests walk the same paths as the browser.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use super::view::{Action, View};
+use super::*;
+use crate::datetime::{FixedOffset, Instant};
+use crate::error::Origin;
+use crate::link::{LinkRecord, LinkedBy};
+
+const NOW: i64 = 1_796_299_200_000; // 2026-12-03T12:00:00Z
+
+fn ok(status: u16, body: Value) -> RawReply {
+    RawReply { status, headers: vec![], body: body.to_string(), origin: Origin::Upstream }
+}
+
+/// Runs effects to quiescence against `upstream`, with a key-value store.
+struct Harness {
+    state: State,
+    db: HashMap<String, Value>,
+    now: i64,
+    log: Vec<Call>,
+    upstream: Box<dyn FnMut(&Call) -> RawReply>,
+}
+
+impl Harness {
+    fn new(upstream: impl FnMut(&Call) -> RawReply + 'static) -> Self {
+        let mut state = State::new();
+        state.update(
+            Msg::Configured(Config { location_id: "loc1".into(), app_base_url: "https://app.example.com".into(), default_country: "US".into() }),
+            Env { now: NOW, random: 0.5 },
+        );
+        Harness { state, db: HashMap::new(), now: NOW, log: vec![], upstream: Box::new(upstream) }
+    }
+
+    fn env(&self) -> Env {
+        Env { now: self.now, random: 0.5 }
+    }
+
+    /// Sends `msg` and answers every effect (replies in the order calls were made).
+    fn send(&mut self, msg: Msg) {
+        let mut queue = std::collections::VecDeque::from(vec![msg]);
+        while let Some(m) = queue.pop_front() {
+            for fx in self.state.update(m, self.env()) {
+                match fx {
+                    Effect::Invoke(call) => {
+                        self.log.push(call.clone());
+                        let reply = (self.upstream)(&call);
+                        queue.push_back(Msg::Reply { id: call.id, reply });
+                    }
+                    Effect::InvokeLater { call, after_ms } => {
+                        self.now += after_ms as i64;
+                        self.log.push(call.clone());
+                        let reply = (self.upstream)(&call);
+                        queue.push_back(Msg::Reply { id: call.id, reply });
+                    }
+                    Effect::DbGet { key, generation } => queue.push_back(Msg::DbLoaded { generation, value: self.db.get(&key).cloned() }),
+                    Effect::DbSet { key, value } => {
+                        self.db.insert(key, value);
+                    }
+                    Effect::Render => {}
+                }
+            }
+        }
+    }
+
+    fn templates(&self) -> Vec<&'static str> {
+        self.log.iter().map(|c| c.template).collect()
+    }
+
+    fn view(&self) -> View {
+        view(&self.state, &FixedOffset(60), Instant(self.now))
+    }
+}
+
+fn ghl_world(call: &Call) -> RawReply {
+    match call.template {
+        "ghlGetContact" => ok(200, json!({"contact": {"id": "g1", "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com", "phone": "+14155550132", "companyName": "Engines Ltd", "tags": ["vip"], "dateUpdated": "2026-12-01T10:00:00.000Z"}})),
+        "ghlListTasks" => ok(200, json!({"tasks": [{"id": "t1", "title": "Call back", "dueDate": "2026-12-01T09:00:00.000Z", "completed": false}]})),
+        "ghlListNotes" => ok(200, json!({"notes": [{"id": "n1", "body": "<p>Met at <b>expo</b></p>", "dateAdded": "2026-12-02T08:00:00.000Z"}]})),
+        "ghlListAppointments" => ok(200, json!({"events": [{"id": "a1", "title": "Demo", "startTime": "2026-12-04 11:00:00", "endTime": "2026-12-04 11:30:00"}]})),
+        "fsGetContact" => ok(200, json!({"contact": {"id": 70042006456u64, "first_name": "Ada", "email": "Ada@Example.com", "mobile_number": "(415) 555-0132"}})),
+        "ghlFindDuplicate" => ok(200, json!({"contact": null})),
+        other => panic!("unexpected template {other}"),
+    }
+}
+
+fn linked_db(h: &mut Harness, fs_id: &str, ghl_id: &str) {
+    let mut r = LinkRecord::new(fs_id);
+    r.link(ghl_id, LinkedBy::Email, 0);
+    h.db.insert(LinkRecord::key(fs_id), r.to_stored().unwrap());
+}
+
+#[test]
+fn a_linked_contact_requests_its_four_sections_at_once() {
+    let mut h = Harness::new(ghl_world);
+    linked_db(&mut h, "70042006456", "g1");
+    let fx = {
+        h.state.update(Msg::Activated { fs_id: "70042006456".into() }, h.env());
+        let key = LinkRecord::key("70042006456");
+        let generation = h.state.generation;
+        h.state.update(Msg::DbLoaded { generation, value: h.db.get(&key).cloned() }, h.env())
+    };
+    let invoked: Vec<_> = fx.iter().filter_map(|f| if let Effect::Invoke(c) = f { Some(c.template) } else { None }).collect();
+    assert_eq!(invoked, vec!["ghlGetContact", "ghlListTasks", "ghlListNotes", "ghlListAppointments"], "all four in one batch");
+    assert_eq!(h.state.in_flight(), 4);
+}
+
+#[test]
+fn a_linked_contact_renders_card_and_timeline_with_four_requests() {
+    let mut h = Harness::new(ghl_world);
+    linked_db(&mut h, "70042006456", "g1");
+    h.send(Msg::Activated { fs_id: "70042006456".into() });
+    assert_eq!(h.log.len(), 4);
+    assert_eq!(h.state.requests_this_open, 4);
+    let View::Linked(l) = h.view() else { panic!("{:?}", h.view()) };
+    let card = l.card.as_ref().unwrap();
+    assert_eq!(card.name, "Ada Lovelace");
+    assert_eq!(card.company.as_deref(), Some("Engines Ltd"));
+    assert_eq!(card.updated.as_deref(), Some("Updated 1 Dec 2026, 11:00"));
+    assert_eq!(card.open_url.as_deref(), Some("https://app.example.com/v2/location/loc1/contacts/detail/g1"));
+    assert!(l.loading.is_empty() && l.errors.is_empty());
+    let items: Vec<_> = l.timeline.days.iter().flat_map(|d| d.items.iter().map(|i| i.id.as_str())).collect();
+    assert_eq!(items, vec!["a1", "n1", "t1"], "newest first");
+}
+
+#[test]
+fn found_by_email_is_linked_and_stored() {
+    let mut h = Harness::new(|c: &Call| match (c.template, c.query.first().map(|(k, _)| k.as_str())) {
+        ("ghlFindDuplicate", Some("email")) => ok(200, json!({"contact": {"id": "g7", "email": "ada@example.com", "firstName": "Ada"}})),
+        _ => ghl_world(c),
+    });
+    h.send(Msg::Activated { fs_id: "70042006456".into() });
+    assert_eq!(h.templates(), vec!["fsGetContact", "ghlFindDuplicate", "ghlListTasks", "ghlListNotes", "ghlListAppointments"]);
+    assert_eq!(h.log[1].query, vec![("email".to_string(), "ada@example.com".to_string())]);
+    let stored = LinkRecord::from_value(h.db[&LinkRecord::key("70042006456")].clone()).unwrap();
+    assert_eq!((stored.ghl_id.as_deref(), stored.linked_by), (Some("g7"), Some(LinkedBy::Email)));
+    assert!(matches!(h.view(), View::Linked(_)));
+}
+
+#[test]
+fn found_by_phone_after_the_email_misses() {
+    let mut h = Harness::new(|c: &Call| match (c.template, c.query.first().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        ("ghlFindDuplicate", Some(("number", "+14155550132"))) => ok(200, json!({"contact": {"id": "g8", "phone": "+14155550132"}})),
+        _ => ghl_world(c),
+    });
+    h.send(Msg::Activated { fs_id: "5".into() });
+    assert_eq!(&h.templates()[..3], &["fsGetContact", "ghlFindDuplicate", "ghlFindDuplicate"]);
+    let stored = LinkRecord::from_value(h.db[&LinkRecord::key("5")].clone()).unwrap();
+    assert_eq!(stored.linked_by, Some(LinkedBy::Phone));
+}
+
+#[test]
+fn no_match_says_what_was_tried() {
+    let mut h = Harness::new(ghl_world);
+    h.send(Msg::Activated { fs_id: "5".into() });
+    let View::Notice(n) = h.view() else { panic!() };
+    assert!(n.text.contains("ada@example.com") && n.text.contains("+14155550132"), "{}", n.text);
+    assert!(h.db.is_empty(), "nothing stored");
+}
+
+#[test]
+fn a_manual_unlink_is_respected_without_requests() {
+    let mut h = Harness::new(ghl_world);
+    let mut r = LinkRecord::new("5");
+    r.link("g1", LinkedBy::Email, 0);
+    r.unlink(1);
+    h.db.insert(LinkRecord::key("5"), r.to_stored().unwrap());
+    h.send(Msg::Activated { fs_id: "5".into() });
+    assert!(h.log.is_empty());
+    assert!(matches!(h.view(), View::Notice(n) if n.title == "Not linked to HighLevel"));
+}
+
+#[test]
+fn one_failed_section_leaves_the_others() {
+    let mut h = Harness::new(|c: &Call| match c.template {
+        "ghlListNotes" => ok(500, json!({"statusCode": 500, "message": "Internal server error"})),
+        _ => ghl_world(c),
+    });
+    linked_db(&mut h, "1", "g1");
+    h.send(Msg::Activated { fs_id: "1".into() });
+    let notes_calls = h.log.iter().filter(|c| c.template == "ghlListNotes").count();
+    assert!(notes_calls > 1 && notes_calls <= crate::retry::Backoff::default().max_attempts as usize, "read retried, bounded: {notes_calls}");
+    let View::Linked(l) = h.view() else { panic!() };
+    assert!(l.card.is_some());
+    assert_eq!(l.errors.len(), 1);
+    assert_eq!(l.errors[0].section, Section::Notes);
+    assert!(!l.errors[0].message.contains("Internal server error"));
+    assert_eq!(l.timeline.days.iter().map(|d| d.items.len()).sum::<usize>(), 2);
+}
+
+#[test]
+fn answers_for_a_contact_left_behind_are_dropped() {
+    let mut h = Harness::new(ghl_world);
+    linked_db(&mut h, "1", "g1");
+    linked_db(&mut h, "2", "g2");
+    // Activate contact 1 but hold its replies; switch to 2 in the page.
+    let env = h.env();
+    h.state.update(Msg::Activated { fs_id: "1".into() }, env);
+    let generation = h.state.generation;
+    let fx = h.state.update(Msg::DbLoaded { generation, value: h.db.get(&LinkRecord::key("1")).cloned() }, env);
+    let stale: Vec<Call> = fx.into_iter().filter_map(|f| if let Effect::Invoke(c) = f { Some(c) } else { None }).collect();
+    h.send(Msg::Deactivated);
+    h.send(Msg::Activated { fs_id: "2".into() });
+    for c in stale {
+        h.send(Msg::Reply { id: c.id, reply: ok(200, json!({"contact": {"id": "g1", "firstName": "Stale"}})) });
+    }
+    let View::Linked(l) = h.view() else { panic!() };
+    assert_eq!(l.card.unwrap().name, "Ada Lovelace", "contact 2's answer, not contact 1's");
+}
+
+#[test]
+fn a_deleted_ghl_contact_offers_relink_and_relinks() {
+    let mut deleted = true;
+    let mut h = Harness::new(move |c: &Call| match c.template {
+        "ghlGetContact" if deleted => {
+            deleted = false;
+            ok(400, json!({"statusCode": 400, "message": "Contact with id g1 not found"}))
+        }
+        "ghlFindDuplicate" => ok(200, json!({"contact": {"id": "g9", "email": "ada@example.com"}})),
+        _ => ghl_world(c),
+    });
+    linked_db(&mut h, "1", "g1");
+    h.send(Msg::Activated { fs_id: "1".into() });
+    let View::Notice(n) = h.view() else { panic!("{:?}", h.view()) };
+    assert_eq!(n.actions, vec![Action::Relink]);
+    h.send(Msg::Relink);
+    let stored = LinkRecord::from_value(h.db[&LinkRecord::key("1")].clone()).unwrap();
+    assert_eq!(stored.ghl_id.as_deref(), Some("g9"));
+    assert!(matches!(h.view(), View::Linked(_)));
+}
+
+#[test]
+fn a_refused_token_is_said_once_in_plain_words() {
+    let mut h = Harness::new(|_c: &Call| ok(401, json!({"statusCode": 401, "message": "Invalid JWT"})));
+    linked_db(&mut h, "1", "g1");
+    h.send(Msg::Activated { fs_id: "1".into() });
+    assert_eq!(h.log.len(), 4, "401 is not retried");
+    let View::Notice(n) = h.view() else { panic!() };
+    assert!(n.text.contains("admin must reconnect HighLevel"), "{}", n.text);
+}
+
+#[test]
+fn missing_location_is_a_setup_notice() {
+    let mut s = State::new();
+    s.update(Msg::Configured(Config::default()), Env { now: NOW, random: 0.0 });
+    assert!(matches!(view(&s, &FixedOffset(0), Instant(NOW)), View::Notice(n) if n.title == "HighLevel is not set up"));
+}

@@ -1,0 +1,214 @@
+//! What the sidebar shows, as plain data the wasm edge turns into DOM. Every state has
+//! something readable: a skeleton while loading, a plain-language message with a way forward
+//! when something failed, never an empty panel.
+
+use crate::datetime::{Instant, Zone};
+use crate::error::ApiError;
+use crate::timeline::{self, Timeline};
+
+use super::{Load, Phase, Section, State};
+
+/// A button the view offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Load the contact again.
+    Retry,
+    /// Look the contact up again after its GHL record went away.
+    Relink,
+}
+
+/// How serious a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Neutral information.
+    Info,
+    /// Something to fix.
+    Warning,
+    /// A failure.
+    Error,
+}
+
+/// A whole-panel message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Tone.
+    pub tone: Tone,
+    /// Heading.
+    pub title: String,
+    /// Sentences.
+    pub text: String,
+    /// Buttons.
+    pub actions: Vec<Action>,
+}
+
+/// The GHL contact's header card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    /// Display name.
+    pub name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Company.
+    pub company: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// "Updated 3 Dec 2026, 14:05", in the viewer's zone.
+    pub updated: Option<String>,
+    /// The contact in the GHL web app.
+    pub open_url: Option<String>,
+}
+
+/// A section that failed while the others did not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionError {
+    /// Which section.
+    pub section: Section,
+    /// Plain-language message.
+    pub message: String,
+}
+
+/// The linked contact's view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linked {
+    /// The card, or `None` while it loads.
+    pub card: Option<Card>,
+    /// The card failed (message).
+    pub card_error: Option<String>,
+    /// The merged timeline of what has arrived.
+    pub timeline: Timeline,
+    /// Sections still loading.
+    pub loading: Vec<Section>,
+    /// Sections that failed.
+    pub errors: Vec<SectionError>,
+}
+
+/// The whole panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum View {
+    /// Nothing known yet: a skeleton.
+    Loading {
+        /// What is happening, in words ("Looking up ada@example.com in HighLevel…").
+        status: String,
+    },
+    /// A message instead of data.
+    Notice(Notice),
+    /// The linked contact.
+    Linked(Box<Linked>),
+}
+
+fn notice(tone: Tone, title: &str, text: impl Into<String>, actions: Vec<Action>) -> View {
+    View::Notice(Notice { tone, title: title.into(), text: text.into(), actions })
+}
+
+fn failure(e: &ApiError) -> View {
+    let actions = if e.is_transient() || matches!(e, ApiError::Decode { .. } | ApiError::Platform { .. }) { vec![Action::Retry] } else { vec![] };
+    notice(Tone::Error, "HighLevel could not be reached", e.user_message(), actions)
+}
+
+/// Formats an instant as "3 Dec 2026, 14:05" in `zone`.
+pub fn format_local(at: Instant, zone: &dyn Zone) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let l = at.to_local(zone.offset_minutes(at));
+    let min = l.ms_of_day / 60_000;
+    format!("{} {} {}, {:02}:{:02}", l.date.day, MONTHS[usize::from(l.date.month - 1)], l.date.year, min / 60, min % 60)
+}
+
+fn nonblank(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn card(state: &State, c: &crate::ghl::Contact, zone: &dyn Zone) -> Card {
+    let config = state.config.clone().unwrap_or_default();
+    let base = config.app_base_url.trim().trim_end_matches('/');
+    let open_url = (base.starts_with("https://") && !c.id.is_empty())
+        .then(|| format!("{base}/v2/location/{}/contacts/detail/{}", crate::catalog::percent_encode(&config.location_id), crate::catalog::percent_encode(&c.id)));
+    Card {
+        name: Some(c.display_name()).filter(|n| !n.is_empty()).unwrap_or_else(|| "Unnamed contact".into()),
+        email: nonblank(&c.email),
+        phone: nonblank(&c.phone),
+        company: nonblank(&c.company_name),
+        tags: c.tags.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+        updated: c.date_updated.as_deref().and_then(Instant::parse).map(|t| format!("Updated {}", format_local(t, zone))),
+        open_url,
+    }
+}
+
+/// The view of `state` for a viewer in `zone` at `now`.
+pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
+    if state.config.as_ref().is_some_and(|c| c.location_id.trim().is_empty()) {
+        return notice(Tone::Warning, "HighLevel is not set up", "An admin must enter the HighLevel location in the app settings.", vec![]);
+    }
+    match &state.phase {
+        Phase::Idle | Phase::LoadingLink => View::Loading { status: "Loading HighLevel contact…".into() },
+        Phase::LoadingFsContact => View::Loading { status: "Reading the contact…".into() },
+        Phase::Searching(l) => {
+            let (_, v) = l.query();
+            View::Loading { status: format!("Looking up {v} in HighLevel…") }
+        }
+        Phase::Failed(e) => failure(e),
+        Phase::NotFound { unlinked: true, .. } => notice(
+            Tone::Info,
+            "Not linked to HighLevel",
+            "This contact was unlinked from HighLevel by hand, so it is not matched automatically.",
+            vec![],
+        ),
+        Phase::NotFound { email, phone, .. } => {
+            let tried: Vec<String> = [email.as_ref().map(|e| format!("email {e}")), phone.as_ref().map(|p| format!("phone {p}"))]
+                .into_iter()
+                .flatten()
+                .collect();
+            let text = if tried.is_empty() {
+                "This contact has no email or phone to look up in HighLevel.".to_string()
+            } else {
+                format!("No HighLevel contact matches {}.", tried.join(" or "))
+            };
+            notice(Tone::Info, "No match in HighLevel", text, vec![Action::Retry])
+        }
+        Phase::Gone(_) => notice(
+            Tone::Warning,
+            "The HighLevel contact is gone",
+            "The linked HighLevel contact no longer exists. It may have been deleted or merged into another contact.",
+            vec![Action::Relink],
+        ),
+        Phase::Linked(_) => {
+            // A refused token or location fails every section alike: say it once.
+            if let Load::Failed(e @ ApiError::Unauthorized { .. }) = &state.contact {
+                return notice(Tone::Error, "HighLevel needs attention", e.user_message(), vec![]);
+            }
+            let mut loading = Vec::new();
+            let mut errors = Vec::new();
+            let mut check = |s: Section, l: (bool, Option<&ApiError>)| match l {
+                (true, _) => loading.push(s),
+                (_, Some(e)) => errors.push(SectionError { section: s, message: e.user_message().to_string() }),
+                _ => {}
+            };
+            fn st<T>(l: &Load<T>) -> (bool, Option<&ApiError>) {
+                match l {
+                    Load::Loading => (true, None),
+                    Load::Failed(e) => (false, Some(e)),
+                    Load::Ready(_) => (false, None),
+                }
+            }
+            check(Section::Contact, st(&state.contact));
+            check(Section::Tasks, st(&state.tasks));
+            check(Section::Notes, st(&state.notes));
+            check(Section::Appointments, st(&state.appointments));
+            let empty = Vec::new();
+            let timeline = timeline::build(
+                state.tasks.ready().unwrap_or(&empty),
+                state.notes.ready().unwrap_or(&Vec::new()),
+                state.appointments.ready().unwrap_or(&Vec::new()),
+                zone,
+                now,
+            );
+            let card_error = match &state.contact {
+                Load::Failed(e) => Some(e.user_message().to_string()),
+                _ => None,
+            };
+            errors.retain(|e| e.section != Section::Contact);
+            View::Linked(Box::new(Linked { card: state.contact.ready().map(|c| card(state, c, zone)), card_error, timeline, loading, errors }))
+        }
+    }
+}
