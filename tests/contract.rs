@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use ghl_bridge::catalog::{self, Api, Body, Endpoint, QueryValue, Reply, CATALOG};
 use ghl_bridge::datetime::Instant;
 use ghl_bridge::ghl::{self, CustomFieldKind, CustomFieldWrite};
+use ghl_bridge::phone;
 use ghl_bridge::spec::{Operation, Spec};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -115,7 +116,7 @@ fn contact_fields() -> ghl::ContactFields {
         last_name: Some("Lovelace".into()),
         name: Some("Ada Lovelace".into()),
         email: Some("ada.lovelace@example.com".into()),
-        phone: Some("+447700900123".into()),
+        phone: Some(phone::to_e164("07700 900123", "GB").unwrap()),
         address1: Some("12 St James's Square".into()),
         city: Some("London".into()),
         state: Some("England".into()),
@@ -127,7 +128,7 @@ fn contact_fields() -> ghl::ContactFields {
         custom_fields: Some(custom_fields()),
         source: Some("Freshsales".into()),
         date_of_birth: Some("1815-12-10".into()),
-        country: Some("GB".into()),
+        country: phone::country_code("United Kingdom").map(str::to_string),
         assigned_to: Some("y0BeYjuRIlDwsDcOHOJo".into()),
     }
 }
@@ -230,6 +231,7 @@ fn the_samples_exercise_what_they_claim() {
     assert!(kinds.iter().any(|v| v.is_string()) && kinds.iter().any(|v| v.is_number()) && kinds.iter().any(|v| v.is_array()));
     assert_eq!(create["customFields"][4]["field_value"], json!(42.0));
     assert_eq!(create["companyName"], "Analytical Engines Ltd");
+    assert_eq!((&create["phone"], &create["country"]), (&json!("+447700900123"), &json!("GB")));
     let update = sample(Body::UpdateTask).unwrap();
     assert_eq!(update, json!({"title": "Call back", "body": "About the renewal", "dueDate": "2026-03-02T09:30:00Z", "completed": true, "assignedTo": "hxHGVRb1YJUscrCB8eXK"}));
     assert_eq!(sample(Body::SearchContacts).unwrap(), json!({"locationId": LOCATION, "pageLimit": 20, "page": 1, "query": "ada lovelace"}));
