@@ -273,12 +273,12 @@ pub struct Appointment {
 }
 
 macro_rules! envelope {
-    ($(#[$doc:meta] $name:ident { $field:ident : $ty:ty, $json:literal })*) => {$(
+    ($(#[$doc:meta] $name:ident { $field:ident : $ty:ty, $json:literal $(, alias $alias:literal)? })*) => {$(
         #[$doc]
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         pub struct $name {
             #[doc = concat!("The `", $json, "` member.")]
-            #[serde(rename = $json, default, deserialize_with = "null_as_default")]
+            #[serde(rename = $json, $(alias = $alias,)? default, deserialize_with = "null_as_default")]
             pub $field: $ty,
             /// Other members (`traceId`, `meta`, …).
             #[serde(flatten)]
@@ -303,7 +303,7 @@ envelope! {
     /// `{tags}`: add or remove tags.
     TagsResponse { tags: Vec<String>, "tags" }
     /// `{succeded}` (spelled as in the spec): delete contact, task, note; campaigns; workflows.
-    SucceededResponse { succeeded: bool, "succeded" }
+    SucceededResponse { succeeded: bool, "succeded", alias "succeeded" }
     /// Duplicate search: `{contact}`, `null` or absent when nothing matches.
     DuplicateResponse { contact: Option<Contact>, "contact" }
     /// Followers added or removed: `{followers}`.

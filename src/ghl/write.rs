@@ -404,7 +404,8 @@ pub struct SearchFilter {
     pub field: String,
     /// `eq`, `contains`, …
     pub operator: String,
-    /// The value to compare with.
+    /// The value to compare with (left out for `exists` / `not_exists`).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     pub value: Value,
 }
 
