@@ -164,15 +164,22 @@ impl RateWindow {
 /// A sliding-window request budget: at most `limit` calls in any `window_ms`, the platform's
 /// 50 calls/min by default.
 ///
-/// [`Budget::try_acquire`] either takes a slot or says exactly how long until one frees; the
-/// caller then waits that long (or takes the slot at that time) rather than exceed the quota.
+/// [`Budget::reserve`] takes the earliest free slot at or after now and says how long to
+/// wait for it. [`Budget::try_acquire`] takes a slot at a given time or says exactly how
+/// long after it the earliest one is, so `try_acquire(at + wait)` then succeeds. Slots may be
+/// taken in any order: every window containing the new call is checked, before and after
+/// it. [`Budget::reserve`] forgets calls a window older than the clock it is given;
+/// [`Budget::try_acquire`], which is not told the clock, keeps the newest
+/// [`Budget::KEPT_WINDOWS`] × limit, which is exact as long as no caller queues calls more
+/// than two windows ahead with it.
+///
 /// It serializes, so the edge can keep it in `sessionStorage` across in-page switches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Budget {
     limit: u32,
     window_ms: u64,
-    /// When the calls in the current window were sent, oldest first.
-    #[serde(default)]
+    /// When the recorded calls went or will go (queued), oldest first.
+    #[serde(default, deserialize_with = "sorted")]
     calls: Vec<i64>,
     /// No call before this time (set after a platform 429).
     #[serde(default = "never")]
@@ -183,6 +190,12 @@ fn never() -> i64 {
     i64::MIN
 }
 
+fn sorted<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    let mut calls = Vec::<i64>::deserialize(d)?;
+    calls.sort_unstable();
+    Ok(calls)
+}
+
 impl Default for Budget {
     fn default() -> Self {
         Budget::new(50, 60_000)
@@ -190,9 +203,14 @@ impl Default for Budget {
 }
 
 impl Budget {
-    /// A budget of `limit` calls per `window_ms` (a limit of 0 reads as 1).
+    /// How many windows' worth of calls are remembered: the oldest are forgotten beyond
+    /// `KEPT_WINDOWS × limit` calls, which span at least three windows, so only a call placed
+    /// more than two windows before the newest one could be let through wrongly.
+    pub const KEPT_WINDOWS: usize = 4;
+
+    /// A budget of `limit` calls per `window_ms` (0 reads as 1 for both).
     pub fn new(limit: u32, window_ms: u64) -> Self {
-        Budget { limit: limit.max(1), window_ms: window_ms.min(i64::MAX as u64), calls: Vec::new(), blocked_until: never() }
+        Budget { limit: limit.max(1), window_ms: window_ms.max(1), calls: Vec::new(), blocked_until: never() }
     }
 
     /// The calls allowed per window.
@@ -200,39 +218,72 @@ impl Budget {
         self.limit.max(1)
     }
 
-    /// Takes a slot for a call at `now_ms`, or returns the milliseconds until one frees (the
-    /// exact wait: a call at `now_ms + wait` succeeds, unless other calls take the slot
-    /// first). A call at time `t` occupies every window that contains `t`.
-    pub fn try_acquire(&mut self, now_ms: i64) -> Result<(), u64> {
-        let wait = self.wait_ms(now_ms);
+    /// The window, clamped again: a stored budget may carry anything.
+    fn window(&self) -> i64 {
+        self.window_ms.clamp(1, i64::MAX as u64) as i64
+    }
+
+    /// Calls in `[s, s + window)`.
+    fn count_from(&self, s: i64) -> usize {
+        let end = s.saturating_add(self.window());
+        self.calls.partition_point(|&t| t < end) - self.calls.partition_point(|&t| t < s)
+    }
+
+    /// Whether one more call at `at` keeps every window that contains it within the limit.
+    fn admits(&self, at: i64) -> bool {
+        if at < self.blocked_until {
+            return false;
+        }
+        // The windows containing `at` start in [at − window + 1, at]. The fullest of them
+        // starts at one of the calls in that range, or at `at` itself.
+        let first = self.calls.partition_point(|&t| t < at.saturating_sub(self.window() - 1));
+        let last = self.calls.partition_point(|&t| t <= at);
+        let limit = self.limit() as usize;
+        self.calls[first..last].iter().copied().chain([at]).all(|s| self.count_from(s) < limit)
+    }
+
+    /// How long after `at` the earliest free slot is (0: a call may go at `at`). Takes none.
+    pub fn wait_ms(&self, at: i64) -> u64 {
+        let start = at.max(self.blocked_until);
+        // A time becomes free only where the block ends or a call leaves the windows.
+        let window = self.window();
+        let free = std::iter::once(start)
+            .chain(self.calls.iter().map(|&t| t.saturating_add(window)).filter(|&y| y > start))
+            .find(|&y| self.admits(y))
+            .unwrap_or(i64::MAX);
+        free.saturating_sub(at).max(0) as u64
+    }
+
+    /// Takes the slot for a call at `at` (now, or later for a call queued until then), or
+    /// returns how long after `at` the earliest free slot is: exact, so
+    /// `try_acquire(at + wait)` succeeds, unless other calls took the slot first.
+    pub fn try_acquire(&mut self, at: i64) -> Result<(), u64> {
+        let wait = self.wait_ms(at);
         if wait > 0 {
             return Err(wait);
         }
-        let pos = self.calls.partition_point(|&t| t <= now_ms);
-        self.calls.insert(pos, now_ms);
+        self.record(at);
+        let keep = Self::KEPT_WINDOWS * self.limit() as usize;
+        if self.calls.len() > keep {
+            let excess = self.calls.len() - keep;
+            self.calls.drain(..excess);
+        }
         Ok(())
     }
 
-    /// How long a call at `now_ms` would have to wait (0: it may go now). Takes no slot.
-    pub fn wait_ms(&mut self, now_ms: i64) -> u64 {
-        // Both clamped again: a stored budget may carry anything.
-        let window = self.window_ms.min(i64::MAX as u64) as i64;
-        // Calls at or before now − window no longer count. Later ones do, even those "after"
-        // now if the clock went back.
-        let horizon = now_ms.saturating_sub(window);
-        let expired = self.calls.partition_point(|&t| t <= horizon);
-        self.calls.drain(..expired);
-        let blocked = self.blocked_until.saturating_sub(now_ms).max(0) as u64;
-        let limit = self.limit.max(1) as usize;
-        let full = if self.calls.len() < limit {
-            0
-        } else {
-            // A slot frees when all but limit−1 of the counted calls have left the window:
-            // the (len−limit+1)-th oldest must be at or before now + wait − window.
-            let t = self.calls[self.calls.len() - limit];
-            (t.saturating_add(window).saturating_sub(now_ms)).max(0) as u64
-        };
-        blocked.max(full)
+    fn record(&mut self, at: i64) {
+        let pos = self.calls.partition_point(|&t| t <= at);
+        self.calls.insert(pos, at);
+    }
+
+    /// Takes the earliest free slot at or after `now_ms` (the clock) and returns how long
+    /// to wait before sending: 0 to send now. Forgets calls that no longer count.
+    pub fn reserve(&mut self, now_ms: i64) -> u64 {
+        let gone = self.calls.partition_point(|&t| t <= now_ms.saturating_sub(self.window()));
+        self.calls.drain(..gone);
+        let wait = self.wait_ms(now_ms);
+        self.record(now_ms.saturating_add(wait.min(i64::MAX as u64) as i64));
+        wait
     }
 
     /// After a platform 429 at `now_ms`: no call for `wait_ms` (see [`requested_wait_ms`]).
@@ -501,6 +552,26 @@ mod tests {
     }
 
     #[test]
+    fn reserve_queues_calls_past_the_quota() {
+        let mut b = Budget::default();
+        for _ in 0..50 {
+            assert_eq!(b.reserve(0), 0);
+        }
+        assert_eq!(b.reserve(0), 60_000, "the 51st waits for the first window to pass");
+        assert_eq!(b.reserve(100), 59_900, "and the 52nd goes with it");
+        assert_eq!(b.calls.len(), 52);
+        // A minute later the first 50 are forgotten; 48 more fit with the two queued.
+        assert_eq!(b.reserve(60_000), 0);
+        assert_eq!(b.calls.len(), 3);
+        b.penalize(60_000, 5_000);
+        assert_eq!(b.reserve(61_000), 4_000);
+        // Stored out of order (by hand, say), it still loads sorted.
+        let back: Budget = serde_json::from_str(r#"{"limit":2,"window_ms":1000,"calls":[900,100]}"#).unwrap();
+        assert_eq!(back.calls, [100, 900]);
+        assert_eq!(back.wait_ms(500), 600);
+    }
+
+    #[test]
     fn budget_penalty_after_a_platform_429() {
         let mut b = Budget::default();
         assert_eq!(b.try_acquire(0), Ok(()));
@@ -519,8 +590,11 @@ mod tests {
         let mut b = Budget::new(2, 1_000);
         assert_eq!(b.try_acquire(10_000), Ok(()));
         assert_eq!(b.try_acquire(10_000), Ok(()));
-        // The clock jumps back: the recent calls still count.
-        assert_eq!(b.try_acquire(9_000), Err(2_000));
+        // A call before them is checked against every window it falls in, later ones
+        // included: 9 500 shares a window with the two at 10 000, 9 000 does not.
+        assert_eq!(b.try_acquire(9_500), Err(1_500));
+        let mut earlier = b.clone();
+        assert_eq!(earlier.try_acquire(9_000), Ok(()));
         let json = serde_json::to_string(&b).unwrap();
         let mut back: Budget = serde_json::from_str(&json).unwrap();
         assert_eq!(back, b);
@@ -576,12 +650,74 @@ mod tests {
                     }
                 }
             }
-            // No window [s, s + window) holds more than `limit` calls; the worst window starts
-            // at a call.
-            for (i, &s) in granted.iter().enumerate() {
-                let n = granted[i..].iter().take_while(|&&t| t < s + window as i64).count();
-                prop_assert!(n <= limit as usize, "{} calls in [{}, {})", n, s, s + window as i64);
-            }
+            assert_no_window_over(&mut granted, limit, window)?;
         }
+
+        #[test]
+        fn budget_holds_with_slots_reserved_ahead(
+            steps in prop::collection::vec((0i64..3_000, 0i64..70_000), 1..200),
+            limit in 1u32..60,
+        ) {
+            // As the sidebar does: when refused, take the slot at the time it frees (or any later
+            // time) right away, so reservations arrive out of order.
+            let window = 60_000;
+            let mut b = Budget::new(limit, window);
+            let mut now = 0i64;
+            let mut granted = Vec::new();
+            for (gap, ahead) in steps {
+                now += gap;
+                let at = now + ahead;
+                match b.try_acquire(at) {
+                    Ok(()) => granted.push(at),
+                    // Nobody queues more than two windows ahead: the caller gives up instead.
+                    Err(wait) if at + wait as i64 > now + 2 * window as i64 => {}
+                    Err(wait) => {
+                        let later = at + wait as i64;
+                        prop_assert_eq!(b.try_acquire(later), Ok(()));
+                        granted.push(later);
+                    }
+                }
+            }
+            assert_no_window_over(&mut granted, limit, window)?;
+        }
+
+        #[test]
+        fn reserve_is_exact_and_forgets_only_what_no_longer_counts(
+            steps in prop::collection::vec((0i64..5_000, 0u8..4), 1..120),
+            limit in 1u32..20,
+            window in 1u64..30_000,
+        ) {
+            let mut b = Budget::new(limit, window);
+            let mut now = 0i64;
+            let mut granted = Vec::new();
+            for (gap, burst) in steps {
+                now += gap;
+                for _ in 0..burst {
+                    let before = b.clone();
+                    let wait = b.reserve(now);
+                    let at = now + wait as i64;
+                    // The earliest free slot: nothing between now and then was free.
+                    prop_assert!(before.admits(at));
+                    if wait > 0 {
+                        prop_assert!(!before.admits(at - 1) && !before.admits(now));
+                    }
+                    granted.push(at);
+                    // Only calls that may still count are kept: the last window's and the queue.
+                    prop_assert!(b.calls.iter().all(|&t| t > now - window as i64));
+                }
+            }
+            assert_no_window_over(&mut granted, limit, window)?;
+        }
+    }
+
+    /// No window `[s, s + window)` holds more than `limit` of the calls (the worst window
+    /// starts at a call).
+    fn assert_no_window_over(granted: &mut [i64], limit: u32, window: u64) -> Result<(), TestCaseError> {
+        granted.sort_unstable();
+        for (i, &s) in granted.iter().enumerate() {
+            let n = granted[i..].iter().take_while(|&&t| t < s + window as i64).count();
+            prop_assert!(n <= limit as usize, "{} calls in [{}, {})", n, s, s + window as i64);
+        }
+        Ok(())
     }
 }
