@@ -388,16 +388,17 @@ impl State {
 
     /// Issues a call through the budget guard: it waits rather than exceed the quota.
     fn send(&mut self, call: Call, min_delay_ms: u64, env: Env, fx: &mut Vec<Effect>) {
-        let rate_wait = self.rate.wait_ms(env.now);
-        let at = env.now + min_delay_ms.max(rate_wait) as i64;
-        let wait = match self.budget.try_acquire(at) {
-            Ok(()) => at - env.now,
-            Err(ms) => {
-                // Reserve the slot the guard will free and go then.
-                let later = at + ms as i64;
-                let _ = self.budget.try_acquire(later);
-                later - env.now
+        let delay = min_delay_ms.max(self.rate.wait_ms(env.now));
+        let wait = if delay == 0 {
+            self.budget.reserve(env.now) as i64
+        } else {
+            // Queued for later: take the first free slot at or after then.
+            let at = env.now + delay as i64;
+            let extra = self.budget.try_acquire(at).err().unwrap_or(0);
+            if extra > 0 {
+                let _ = self.budget.try_acquire(at + extra as i64);
             }
+            delay as i64 + extra as i64
         };
         self.requests_this_open += 1;
         if wait <= 0 {
@@ -416,7 +417,7 @@ impl State {
         let ep = endpoint(p.call.template);
         if let Err(err) = error::classify(ep, &reply) {
             if matches!(err, ApiError::RateLimited { by: crate::error::Limiter::Platform, .. }) {
-                self.budget.penalize(env.now, err.retry_after_ms().unwrap_or(10_000));
+                self.budget.penalize(env.now, crate::retry::requested_wait_ms(&err).unwrap_or(60_000));
             }
             let elapsed = (env.now - p.first_at).max(0) as u64;
             if let Decision::Retry { after_ms } = self.backoff.decide(ep, &err, p.attempts, elapsed, env.random) {
