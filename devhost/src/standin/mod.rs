@@ -9,6 +9,18 @@
 //! Requests are routed with `ghl_bridge::catalog::route`, the single source of truth for
 //! routes. Handling is a pure function of (state, request, now) in [`ghl::handle`] and
 //! [`fs::handle`]; the `Upstream` impls only add the per-installation map and its lock.
+//!
+//! Wiring (in `lib.rs`):
+//! ```ignore
+//! let seed = match seed_json {
+//!     Some(v) => Seed::from_value(v.clone(), now_ms)?, // `devhost --seed FILE`
+//!     None => Seed::default_at(now_ms),
+//! };
+//! let s = StandIns::from_seed(seed, StandInConfig { ghl_token, ghl_location_id, fs_api_key, fs_domain });
+//! let upstreams = Upstreams { ghl: s.ghl.clone(), freshsales: s.fs.clone() };
+//! // KV store: s.initial_db(); control API: s.ghl.set_strict / set_allow_duplicates /
+//! // spec_violations, Upstream::state / reset on both.
+//! ```
 
 pub mod fs;
 pub mod ghl;

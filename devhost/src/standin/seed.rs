@@ -108,7 +108,11 @@ impl Seed {
 
     /// Parses, shifts and checks a seed file's text.
     pub fn from_json(text: &str, now_ms: i64) -> Result<Seed, String> {
-        let mut raw: Value = serde_json::from_str(text).map_err(|e| format!("seed is not JSON: {e}"))?;
+        Seed::from_value(serde_json::from_str(text).map_err(|e| format!("seed is not JSON: {e}"))?, now_ms)
+    }
+
+    /// Shifts and checks a parsed seed file.
+    pub fn from_value(mut raw: Value, now_ms: i64) -> Result<Seed, String> {
         let reference = raw["referenceTime"].as_str().ok_or("seed has no \"referenceTime\" string")?;
         let reference_ms = Instant::parse(reference).ok_or_else(|| format!("referenceTime {reference:?} is not an ISO-8601 instant"))?.0;
         let shift_ms = shift_for(reference_ms, now_ms);

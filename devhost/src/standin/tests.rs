@@ -465,7 +465,7 @@ fn every_seeded_ghl_object_validates_against_the_spec() {
     for c in &seed.ghl.contacts {
         assert_eq!(spec_check::validate_response("get-contact", 200, &json!({"contact": c})), Ok(()), "{}", c["id"]);
         let phone = c["phone"].as_str();
-        assert!(phone.is_none_or(|p| ghl::e164(p).as_deref() == Some(p)), "{} phone is E.164", c["id"]);
+        assert!(phone.is_none_or(|p| ghl_bridge::phone::to_e164(p, "US").as_deref() == Ok(p)), "{} phone is valid E.164", c["id"]);
         assert_eq!(c["locationId"], ids::LOCATION);
         assert_eq!(c["id"].as_str().unwrap().len(), 20);
     }
@@ -499,7 +499,8 @@ fn the_default_seed_has_what_the_demo_needs() {
     let fs_by_id = |id: &str| fs_contacts.iter().find(|c| c["id"].as_u64().unwrap().to_string() == id).unwrap();
     let ghl_matches = |c: &Value| -> (Vec<String>, Vec<String>) {
         let email = c["email"].as_str().map(str::to_lowercase);
-        let phone = [c["mobile_number"].as_str(), c["work_number"].as_str()].into_iter().flatten().next().and_then(ghl::e164);
+        // As the app reads a Freshsales number: the core's normalizer, default country US.
+        let phone = [c["mobile_number"].as_str(), c["work_number"].as_str()].into_iter().flatten().next().and_then(|p| ghl_bridge::phone::to_e164(p, "US").ok());
         let by_email = ghl_contacts.iter().filter(|g| email.is_some() && g["email"].as_str().map(str::to_lowercase) == email).map(|g| g["id"].as_str().unwrap().to_string()).collect();
         let by_phone = ghl_contacts.iter().filter(|g| phone.is_some() && g["phone"].as_str().map(str::to_string) == phone).map(|g| g["id"].as_str().unwrap().to_string()).collect();
         (by_email, by_phone)
