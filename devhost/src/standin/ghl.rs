@@ -273,6 +273,12 @@ fn parse_body(state: &mut GhlState, installation: &str, req: &UpstreamRequest, e
     if text.is_empty() {
         return Ok(Value::Null);
     }
+    if !req.header("Content-Type").is_some_and(|t| t.to_ascii_lowercase().contains("application/json")) {
+        // The API's body parser leaves a body it was not told is JSON unread.
+        let msg = "Content-Type application/json is missing, so the API would not read the body".to_string();
+        violation(state, installation, req, Some(e.operation), &[msg], now_ms);
+        return Ok(Value::Null);
+    }
     serde_json::from_str(text).map_err(|err| {
         let msg = format!("Unexpected token in JSON: {err}");
         violation(state, installation, req, Some(e.operation), &[msg.clone()], now_ms);

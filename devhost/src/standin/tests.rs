@@ -43,8 +43,13 @@ fn request(method: &str, host: &str, target: &str, headers: &[(&str, &str)], bod
 
 const GHL_HEADERS: &[(&str, &str)] = &[("Authorization", "Bearer pit-demo-token"), ("Version", "2021-07-28"), ("Accept", "application/json")];
 
+/// As the GHL templates render: `Content-Type` only with a body.
 fn ghl_req(method: &str, target: &str, body: Option<Value>) -> UpstreamRequest {
-    request(method, "services.leadconnectorhq.com", target, GHL_HEADERS, body)
+    let mut headers = GHL_HEADERS.to_vec();
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    request(method, "services.leadconnectorhq.com", target, &headers, body)
 }
 
 struct Answer {
@@ -142,6 +147,16 @@ fn missing_required_query_and_unknown_routes_are_violations() {
     let a = ghl(&s, "GET", "/contacts/abc/nothing/here", None);
     assert_eq!(a.status, 404);
     assert_eq!(s.ghl.spec_violations("test").len(), 2);
+}
+
+#[test]
+fn a_body_without_a_json_content_type_is_not_read() {
+    let s = standins();
+    let mut req = ghl_req("POST", &format!("/contacts/{}/tags", ids::LINKED_GHL), Some(json!({"tags": ["x"]})));
+    req.headers.retain(|(k, _)| k != "Content-Type");
+    let a = send(&*s.ghl, &req, reference());
+    assert_eq!(a.status, 422);
+    assert!(s.ghl.spec_violations("test")[0]["messages"][0].as_str().unwrap().contains("Content-Type"));
 }
 
 #[test]
