@@ -170,6 +170,10 @@ pub enum Reply {
     FsNote,
     /// [`crate::freshsales::FiltersResponse`]
     FsFilters,
+    /// [`crate::freshsales::NotesResponse`]
+    FsNotes,
+    /// [`crate::freshsales::ContactList`]
+    FsContactList,
 }
 
 /// One operation.
@@ -313,6 +317,15 @@ pub const CATALOG: &[Endpoint] = &[
     ep!("fsUpdateContact", "fs-update-contact", Freshsales Put "/crm/sales/api/contacts/{id}", q[], FsContactUpdate -> FsContact 200, FreshsalesKey, write=true, creates=false, shipped=false),
     ep!("fsCreateNote", "fs-create-note", Freshsales Post "/crm/sales/api/notes", q[], FsNoteCreate -> FsNote 201, FreshsalesKey, write=true, creates=true, shipped=true),
     FS_FILTERS,
+    // The background sync: a contact's notes (route inferred from `contact.links.notes`), and
+    // one page of a contact view, newest change first (the catch-up scan for lost events).
+    ep!("fsListContactNotes", "fs-list-contact-notes", Freshsales Get "/crm/sales/api/contacts/{id}/notes", q[q("include", false, QueryValue::Fixed("creater"))],
+        None -> FsNotes 200, FreshsalesKey, write=false, creates=false, shipped=true),
+    ep!("fsListContacts", "fs-list-contacts", Freshsales Get "/crm/sales/api/contacts/view/{view_id}",
+        q[q("sort", false, QueryValue::Fixed("updated_at")), q("sort_type", false, QueryValue::Fixed("desc")), q("page", false, QueryValue::Runtime), q("per_page", false, QueryValue::Runtime)],
+        None -> FsContactList 200, FreshsalesKey, write=false, creates=false, shipped=true),
+    // Not shipped: devhost and the tests create Freshsales contacts with it.
+    ep!("fsCreateContact", "fs-create-contact", Freshsales Post "/crm/sales/api/contacts", q[], FsContactUpdate -> FsContact 201, FreshsalesKey, write=true, creates=true, shipped=false),
     // Connection checks from the installation page, before the credentials are saved.
     Endpoint { name: "ghlCheckConnection", caller: Caller::InstallPage, ..SEARCH },
     Endpoint { name: "fsCheckConnection", caller: Caller::InstallPage, ..FS_FILTERS },

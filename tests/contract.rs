@@ -384,7 +384,7 @@ fn check_reply(e: &Endpoint, ex: &Value) {
             assert!(r.success, "{n}");
             assert_eq!(r.ids, ["pOC0uJ97VYOKH2m3fkMD"], "{n}");
         }
-        Reply::FsContact | Reply::FsNote | Reply::FsFilters => panic!("{n}: a GHL endpoint with a Freshsales reply"),
+        Reply::FsContact | Reply::FsNote | Reply::FsFilters | Reply::FsNotes | Reply::FsContactList => panic!("{n}: a GHL endpoint with a Freshsales reply"),
     }
 }
 

@@ -329,6 +329,222 @@ impl Task {
     }
 }
 
+/// A user as side-loaded next to a record (`include=creater`, `users: [...]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// User id.
+    #[serde(default, deserialize_with = "lenient_id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<FsId>,
+    /// Name as shown in the CRM.
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Email.
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Other fields.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `GET /crm/sales/api/contacts/:id/notes?include=creater`: `{notes, users}` (route and shape
+/// inferred from the contact's `links.notes`; see research/freshsales-api.md §3).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NotesResponse {
+    /// The notes.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub notes: Vec<Note>,
+    /// Side-loaded authors.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub users: Vec<User>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Note {
+    /// The author's user id (`creater_id` in REST, `creator_id` in events).
+    pub fn author_id(&self) -> Option<FsId> {
+        ["creater_id", "creator_id"].iter().find_map(|k| match self.extra.get(*k) {
+            Some(Value::Number(n)) => n.as_u64().map(FsId),
+            Some(Value::String(s)) => s.trim().parse().ok().map(FsId),
+            _ => None,
+        })
+    }
+
+    /// Creation time as sent (account offset).
+    pub fn created_at(&self) -> Option<&str> {
+        self.extra.get("created_at").and_then(Value::as_str)
+    }
+}
+
+impl NotesResponse {
+    /// The name of a note's author, from the side-loaded users.
+    pub fn author(&self, note: &Note) -> Option<String> {
+        let id = note.author_id()?;
+        let u = self.users.iter().find(|u| u.id == Some(id))?;
+        u.display_name.clone().or_else(|| u.email.clone()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    }
+}
+
+/// `GET /crm/sales/api/contacts/view/:view_id`: `{contacts, meta: {total_pages, total}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactList {
+    /// One page of contacts.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub contacts: Vec<Contact>,
+    /// Paging.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub meta: ListMeta,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `meta` of a list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListMeta {
+    /// Pages in all.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub total_pages: u64,
+    /// Records in all.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub total: u64,
+}
+
+impl FiltersResponse {
+    /// The id of the "All Contacts" view (else the first contact view), for listing contacts.
+    pub fn all_contacts_view(&self) -> Option<FsId> {
+        let id = |v: &Value| match &v["id"] {
+            Value::Number(n) => n.as_u64().map(FsId),
+            Value::String(s) => s.trim().parse().ok().map(FsId),
+            _ => None,
+        };
+        self.filters
+            .iter()
+            .find(|f| f["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case("all contacts")))
+            .or_else(|| self.filters.first())
+            .and_then(id)
+    }
+}
+
+/// A serverless product event as the platform delivers it:
+/// `{currentHost, data: {actor, associations, contact | task, changes?}, event, iparams,
+/// region, timestamp, version}`. Every part is optional: samples differ (changes under
+/// `data.changes.model_changes` or `data.contact.changes`) and fields may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductEvent {
+    /// `onContactCreate`, `onContactUpdate`, `onTaskCreate`, `onTaskUpdate`, …
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub event: Option<String>,
+    /// The event's data.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub data: EventData,
+    /// Other members (`timestamp`, `region`, `iparams`, …).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `data` of a product event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventData {
+    /// The contact, as the event carries it (possibly partial).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Value>,
+    /// The task, for task events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<Value>,
+    /// Changes of an update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Value>,
+    /// Related records (`targetable`, `creator`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub associations: Option<Value>,
+    /// Who made the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Value>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn value_id(v: &Value) -> Option<FsId> {
+    match v {
+        Value::Number(n) => n.as_u64().map(FsId),
+        Value::String(s) => s.trim().parse().ok().map(FsId),
+        _ => None,
+    }
+}
+
+impl ProductEvent {
+    /// The contact id of a contact event.
+    pub fn contact_id(&self) -> Option<FsId> {
+        self.data.contact.as_ref().and_then(|c| value_id(&c["id"]))
+    }
+
+    /// The event's contact, parsed, when it carries what a sync decision needs: the name,
+    /// the email and the phone fields and every custom field named in `custom_keys` (a
+    /// trimmed payload is read from the API instead).
+    pub fn complete_contact(&self, custom_keys: &[&str]) -> Option<Contact> {
+        let raw = self.data.contact.as_ref()?.as_object()?;
+        let has = |k: &str| raw.contains_key(k);
+        let names = has("first_name") || has("last_name");
+        let mail = has("email") || has("emails");
+        let phones = has("mobile_number") || has("work_number");
+        let customs = custom_keys.iter().all(|k| {
+            if k.starts_with("cf_") {
+                raw.get("custom_field").and_then(Value::as_object).is_some_and(|m| m.contains_key(*k)) || has(k)
+            } else {
+                has(k)
+            }
+        });
+        if !(names && mail && phones && customs) {
+            return None;
+        }
+        serde_json::from_value(Value::Object(raw.clone())).ok()
+    }
+
+    /// The names of the fields the event says changed (`data.changes.model_changes`, else
+    /// `data.changes` itself, else `data.contact.changes`); empty when it does not say.
+    pub fn changed_fields(&self) -> Vec<String> {
+        let from = |v: Option<&Value>| -> Option<Vec<String>> {
+            let m = v?.as_object()?;
+            let m = m.get("model_changes").and_then(Value::as_object).unwrap_or(m);
+            Some(m.keys().cloned().collect())
+        };
+        from(self.data.changes.as_ref())
+            .or_else(|| from(self.data.contact.as_ref().and_then(|c| c.get("changes"))))
+            .unwrap_or_default()
+    }
+
+    /// The event's task, parsed.
+    pub fn task(&self) -> Option<Task> {
+        serde_json::from_value(self.data.task.clone()?).ok()
+    }
+
+    /// The contact a task event's task belongs to: `task.targetable_*`, else
+    /// `associations.targetable {id, _model}`. `None` when it is attached to something else
+    /// or the event does not say.
+    pub fn task_contact_id(&self) -> Option<FsId> {
+        let t = self.data.task.as_ref()?;
+        let is_contact = |v: &Value| v.as_str().is_none_or(|s| s.eq_ignore_ascii_case("contact"));
+        if let Some(id) = value_id(&t["targetable_id"]) {
+            return is_contact(&t["targetable_type"]).then_some(id);
+        }
+        let a = self.data.associations.as_ref()?.get("targetable")?;
+        let id = value_id(&a["id"])?;
+        is_contact(a.get("_model").or_else(|| a.get("type")).unwrap_or(&Value::Null)).then_some(id)
+    }
+
+    /// Whether a task event names a non-contact target (a deal, an account).
+    pub fn task_targets_other(&self) -> bool {
+        let t = self.data.task.as_ref();
+        let ty = t.and_then(|t| t["targetable_type"].as_str()).or_else(|| {
+            self.data.associations.as_ref().and_then(|a| a.get("targetable")).and_then(|a| a.get("_model")).and_then(Value::as_str)
+        });
+        ty.is_some_and(|s| !s.eq_ignore_ascii_case("contact"))
+    }
+}
+
 /// A Freshsales error body: `{"errors": {"code", "message": string | [string]}}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -383,6 +599,38 @@ mod tests {
         let c: Contact = serde_json::from_str(r#"{"id":"70042006456"}"#).unwrap();
         assert_eq!(c.id.to_string(), "70042006456");
         assert!(serde_json::from_str::<Contact>(r#"{"id":"abc"}"#).is_err());
+    }
+
+    #[test]
+    fn product_events_in_both_sample_shapes() {
+        let suite: ProductEvent = serde_json::from_str(r#"{"event":"onContactUpdate","timestamp":1593023454.58,"version":"2.0",
+            "data":{"actor":{"id":1,"type":"user"},"associations":{},"contact":{"id":"70042006456","first_name":"A","last_name":null,
+            "email":"a@x.io","emails":[],"mobile_number":null,"work_number":null,"custom_field":{"cf_tier":"Gold"}},
+            "changes":{"model_changes":{"first_name":["B","A"]},"system_changes":{}}}}"#).unwrap();
+        assert_eq!(suite.contact_id(), Some(FsId(70_042_006_456)));
+        assert_eq!(suite.changed_fields(), vec!["first_name".to_string()]);
+        assert!(suite.complete_contact(&["cf_tier"]).is_some());
+        assert!(suite.complete_contact(&["cf_other"]).is_none());
+        let classic: ProductEvent = serde_json::from_str(r#"{"data":{"contact":{"id":5,"changes":{"city":[null,"Oslo"]}}}}"#).unwrap();
+        assert_eq!(classic.changed_fields(), vec!["city".to_string()]);
+        assert!(classic.complete_contact(&[]).is_none(), "a trimmed contact is read from the API");
+        let task: ProductEvent = serde_json::from_str(r#"{"data":{"task":{"id":9,"title":"T"},"associations":{"targetable":{"id":"77","_model":"Contact"}}}}"#).unwrap();
+        assert_eq!(task.task_contact_id(), Some(FsId(77)));
+        let deal: ProductEvent = serde_json::from_str(r#"{"data":{"task":{"id":9,"targetable_type":"Deal","targetable_id":3}}}"#).unwrap();
+        assert_eq!(deal.task_contact_id(), None);
+        assert!(deal.task_targets_other());
+        let empty: ProductEvent = serde_json::from_str(r#"{"data":null}"#).unwrap();
+        assert_eq!(empty.contact_id(), None);
+    }
+
+    #[test]
+    fn notes_with_authors_and_views() {
+        let r: NotesResponse = serde_json::from_str(r#"{"notes":[{"id":1,"description":"hi","creater_id":7}],"users":[{"id":"7","display_name":"Sam Rivera"}]}"#).unwrap();
+        assert_eq!(r.author(&r.notes[0]).as_deref(), Some("Sam Rivera"));
+        let f: FiltersResponse = serde_json::from_str(r#"{"filters":[{"id":2,"name":"My Contacts"},{"id":"3","name":"All Contacts"}]}"#).unwrap();
+        assert_eq!(f.all_contacts_view(), Some(FsId(3)));
+        let l: ContactList = serde_json::from_str(r#"{"contacts":[{"id":1}],"meta":{"total_pages":4,"total":80}}"#).unwrap();
+        assert_eq!((l.contacts.len(), l.meta.total_pages), (1, 4));
     }
 
     #[test]
