@@ -173,6 +173,19 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// [`ApiError::user_message`] for a call to `api`: the same sentence, naming Freshsales
+    /// where the failing call went to Freshsales.
+    pub fn user_message_for(&self, api: Api) -> String {
+        let m = self.user_message();
+        match (api, self) {
+            (Api::Ghl, _) | (_, ApiError::RateLimited { .. } | ApiError::Unauthorized { .. } | ApiError::Forbidden { .. } | ApiError::Platform { .. }) => m.to_string(),
+            (Api::Freshsales, ApiError::NotFound) => "This contact no longer exists in Freshsales. It may have been deleted.".to_string(),
+            (Api::Freshsales, _) => m.replace("HighLevel", "Freshsales"),
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.user_message())
@@ -401,6 +414,14 @@ mod tests {
         assert_eq!(err("ghlGetContact", r(400)), ApiError::Platform { status: 400 });
         // A platform refusal means nothing was sent upstream: not uncertain.
         assert_eq!(err("ghlCreateTask", r(413)), ApiError::Platform { status: 413 });
+    }
+
+    #[test]
+    fn messages_name_the_api_that_failed() {
+        assert!(ApiError::NotFound.user_message_for(Api::Freshsales).contains("Freshsales"));
+        assert!(ApiError::Transient(Transient::Timeout).user_message_for(Api::Freshsales).starts_with("Freshsales took too long"));
+        assert!(!ApiError::Transient(Transient::Network).user_message_for(Api::Freshsales).contains("HighLevel"));
+        assert_eq!(ApiError::NotFound.user_message_for(Api::Ghl), ApiError::NotFound.user_message());
     }
 
     #[test]

@@ -116,8 +116,9 @@ pub enum Phase {
     },
     /// The linked GHL contact no longer exists (deleted or merged).
     Gone(String),
-    /// The whole panel failed (resolution could not complete).
-    Failed(ApiError),
+    /// The whole panel failed (resolution could not complete): the error and the API whose
+    /// call failed.
+    Failed(ApiError, crate::catalog::Api),
 }
 
 /// A request template invocation for the edge to make.
@@ -443,7 +444,7 @@ impl State {
                 self.fs_contact = Some(env_.contact);
                 self.next_lookup(None, env, fx);
             }
-            Err(e) => self.phase = Phase::Failed(e),
+            Err(e) => self.phase = Phase::Failed(e, ep.api),
         }
     }
 
@@ -487,7 +488,7 @@ impl State {
                 }
                 None => self.next_lookup(Some(&lookup), env, fx),
             },
-            Err(e) => self.phase = Phase::Failed(e),
+            Err(e) => self.phase = Phase::Failed(e, ep.api),
         }
     }
 

@@ -2,6 +2,7 @@
 //! something readable: a skeleton while loading, a plain-language message with a way forward
 //! when something failed, never an empty panel.
 
+use crate::catalog::Api;
 use crate::datetime::{Instant, Zone};
 use crate::error::ApiError;
 use crate::timeline::{self, Timeline};
@@ -102,9 +103,15 @@ fn notice(tone: Tone, title: &str, text: impl Into<String>, actions: Vec<Action>
     View::Notice(Notice { tone, title: title.into(), text: text.into(), actions })
 }
 
-fn failure(e: &ApiError) -> View {
-    let actions = if e.is_transient() || matches!(e, ApiError::Decode { .. } | ApiError::Platform { .. }) { vec![Action::Retry] } else { vec![] };
-    notice(Tone::Error, "HighLevel could not be reached", e.user_message(), actions)
+fn failure(e: &ApiError, api: Api) -> View {
+    let retry = e.is_transient() || matches!(e, ApiError::Decode { .. } | ApiError::Platform { .. });
+    let actions = if retry { vec![Action::Retry] } else { vec![] };
+    let title = match (api, e) {
+        (_, ApiError::Unauthorized { .. }) => "The connection needs attention",
+        (Api::Freshsales, _) => "This contact could not be read",
+        (Api::Ghl, _) => "HighLevel could not be searched",
+    };
+    notice(Tone::Error, title, e.user_message_for(api), actions)
 }
 
 /// Formats an instant as "3 Dec 2026, 14:05" in `zone`.
@@ -147,7 +154,7 @@ pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
             let (_, v) = l.query();
             View::Loading { status: format!("Looking up {v} in HighLevel…") }
         }
-        Phase::Failed(e) => failure(e),
+        Phase::Failed(e, api) => failure(e, *api),
         Phase::NotFound { unlinked: true, .. } => notice(
             Tone::Info,
             "Not linked to HighLevel",

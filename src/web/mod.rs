@@ -1,14 +1,189 @@
 //! The wasm edge: the only code that knows `JsValue`, the DOM and the Freshworks `client`.
-//! (Placeholder until the sidebar lands: renders a heading so the build pipeline has output.)
+//! It runs the effects the [`crate::ui`] state machine returns and renders its view.
 
+mod client;
+mod dom;
+mod render;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Document, Element};
 
-/// Mounts the app into `root`, given the Freshworks `client`.
+use crate::datetime::{Instant, Zone};
+use crate::ui::{self, Config, Effect, Env, Msg, State};
+pub use client::Client;
+
+/// The viewer's time zone, from the browser.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserZone;
+
+impl Zone for BrowserZone {
+    fn offset_minutes(&self, at: Instant) -> i32 {
+        -(js_sys::Date::new(&JsValue::from_f64(at.0 as f64)).get_timezone_offset() as i32)
+    }
+}
+
+struct Runtime {
+    client: Client,
+    doc: Document,
+    root: Element,
+    state: RefCell<State>,
+    height: std::cell::Cell<u32>,
+}
+
+thread_local! {
+    static ROOT: RefCell<Option<Element>> = const { RefCell::new(None) };
+}
+
+fn env() -> Env {
+    Env { now: js_sys::Date::now() as i64, random: js_sys::Math::random() }
+}
+
+fn dispatch(rt: &Rc<Runtime>, msg: Msg) {
+    let effects = rt.state.borrow_mut().update(msg, env());
+    let mut render = false;
+    for fx in effects {
+        match fx {
+            Effect::Render => render = true,
+            other => run(rt, other),
+        }
+    }
+    if render {
+        paint(rt);
+    }
+}
+
+async fn sleep(ms: u64) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(i32::MAX as u64) as i32);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
+
+fn run(rt: &Rc<Runtime>, fx: Effect) {
+    let rt = rt.clone();
+    match fx {
+        Effect::Invoke(call) => spawn_local(async move {
+            let reply = rt.client.invoke(&call).await;
+            dispatch(&rt, Msg::Reply { id: call.id, reply });
+        }),
+        Effect::InvokeLater { call, after_ms } => spawn_local(async move {
+            sleep(after_ms).await;
+            let reply = rt.client.invoke(&call).await;
+            dispatch(&rt, Msg::Reply { id: call.id, reply });
+        }),
+        Effect::DbGet { key, generation } => spawn_local(async move {
+            let value = rt.client.db_get(&key).await;
+            dispatch(&rt, Msg::DbLoaded { generation, value });
+        }),
+        Effect::DbSet { key, value } => spawn_local(async move {
+            // A failed write only costs a lookup next time; nothing for the user to do.
+            let _ = rt.client.db_set(&key, &value).await;
+        }),
+        Effect::Render => paint(&rt),
+    }
+}
+
+fn paint(rt: &Rc<Runtime>) {
+    let view = ui::view(&rt.state.borrow(), &BrowserZone, Instant(js_sys::Date::now() as i64));
+    render::render(&rt.doc, &rt.root, &view);
+    let h = (rt.root.scroll_height().max(0) as u32 + 24).clamp(200, 700);
+    if h != rt.height.get() {
+        rt.height.set(h);
+        rt.client.resize(h);
+    }
+}
+
+fn config_from(iparams: &Value) -> Config {
+    let s = |k: &str, default: &str| iparams.get(k).and_then(Value::as_str).map(str::trim).filter(|v| !v.is_empty()).unwrap_or(default).to_string();
+    Config {
+        location_id: s("ghl_location_id", ""),
+        app_base_url: s("ghl_app_base_url", "https://app.gohighlevel.com"),
+        default_country: s("default_country", "US"),
+    }
+}
+
+async fn activate(rt: Rc<Runtime>) {
+    let info = rt.client.data("currentEntityInfo").await.unwrap_or(JsValue::UNDEFINED);
+    let id = js_sys::Reflect::get(&info, &"currentEntityId".into()).unwrap_or(JsValue::UNDEFINED);
+    let fs_id = id.as_string().or_else(|| id.as_f64().map(|n| format!("{n:.0}")));
+    match fs_id {
+        Some(fs_id) if !fs_id.is_empty() => dispatch(&rt, Msg::Activated { fs_id }),
+        _ => dispatch(&rt, Msg::Refresh),
+    }
+}
+
+fn listen(rt: &Rc<Runtime>) {
+    let on_activated = {
+        let rt = rt.clone();
+        Closure::<dyn Fn(JsValue)>::new(move |_e: JsValue| spawn_local(activate(rt.clone())))
+    };
+    rt.client.on("app.activated", on_activated.as_ref().unchecked_ref());
+    on_activated.forget();
+    let on_deactivated = {
+        let rt = rt.clone();
+        Closure::<dyn Fn(JsValue)>::new(move |_e: JsValue| dispatch(&rt, Msg::Deactivated))
+    };
+    rt.client.on("app.deactivated", on_deactivated.as_ref().unchecked_ref());
+    on_deactivated.forget();
+    let on_update = {
+        let rt = rt.clone();
+        Closure::<dyn Fn(JsValue)>::new(move |_e: JsValue| dispatch(&rt, Msg::Refresh))
+    };
+    rt.client.on("contact.update", on_update.as_ref().unchecked_ref());
+    on_update.forget();
+    // One delegated listener for every button the view renders.
+    let on_click = {
+        let rt = rt.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let action = e
+                .target()
+                .and_then(|t| t.dyn_into::<Element>().ok())
+                .and_then(|t| t.closest("[data-action]").ok().flatten())
+                .and_then(|b| b.get_attribute("data-action"));
+            match action.as_deref() {
+                Some("retry") => dispatch(&rt, Msg::Refresh),
+                Some("relink") => dispatch(&rt, Msg::Relink),
+                _ => {}
+            }
+        })
+    };
+    let _ = rt.root.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    on_click.forget();
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|_| {
+        ROOT.with(|r| {
+            if let Some(root) = r.borrow().as_ref() {
+                root.set_text_content(Some("Something went wrong in the HighLevel panel. Open the contact again to reload it."));
+                let _ = root.set_attribute("data-state", "crashed");
+            }
+        });
+    }));
+}
+
+/// Mounts the sidebar into `root`, given the Freshworks `client` from `app.initialized()`:
+/// subscribes to the platform's events once, reads the settings and loads the viewed contact.
 #[wasm_bindgen]
-pub fn mount(_client: JsValue, root: web_sys::Element) -> Result<(), JsValue> {
+pub fn mount(client: JsValue, root: Element) -> Result<(), JsValue> {
+    install_panic_hook();
+    ROOT.with(|r| *r.borrow_mut() = Some(root.clone()));
     let doc = root.owner_document().ok_or_else(|| JsValue::from_str("no document"))?;
-    let h = doc.create_element("h2")?;
-    h.set_text_content(Some("HighLevel"));
-    root.append_child(&h)?;
+    let rt = Rc::new(Runtime { client: Client::new(client), doc, root, state: RefCell::new(State::new()), height: Default::default() });
+    listen(&rt);
+    paint(&rt);
+    spawn_local(async move {
+        let iparams = rt.client.iparams().await;
+        dispatch(&rt, Msg::Configured(config_from(&iparams)));
+        activate(rt).await;
+    });
     Ok(())
 }
