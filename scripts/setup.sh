@@ -41,7 +41,8 @@ fi
 #    No --locked: the CLI's own lockfile pins a crate version the registry doesn't have.
 WB=$(awk '$0=="name = \"wasm-bindgen\"" {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)
 [ -n "$WB" ] || { echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
-WBDIR="$TOOLS/wasm-bindgen-$WB"
+# Built once per machine, outside the checkout, so fresh clones (CI) reuse it.
+WBDIR="${GHL_BRIDGE_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/ghl-bridge}/wasm-bindgen-$WB"
 if [ "$("$WBDIR/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $WB" ] \
    || [ ! -x "$WBDIR/bin/wasm-bindgen-test-runner" ]; then
   cargo install wasm-bindgen-cli --version "=$WB" --root "$WBDIR"

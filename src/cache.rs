@@ -237,7 +237,7 @@ impl<T> Lru<Entry<T>> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a host-only dev-dependency
 mod tests {
     use super::*;
     use proptest::prelude::*;

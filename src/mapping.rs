@@ -662,7 +662,7 @@ fn float(x: f64) -> Result<String, ()> {
     Ok(format!("{x}"))
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a host-only dev-dependency
 mod tests {
     use super::*;
     use proptest::prelude::*;

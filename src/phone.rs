@@ -633,7 +633,7 @@ fn fold_char(c: char, out: &mut String) {
     out.push(base);
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a host-only dev-dependency
 mod tests {
     use super::*;
     use proptest::prelude::*;

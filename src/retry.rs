@@ -294,7 +294,7 @@ impl Budget {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a host-only dev-dependency
 mod tests {
     use super::*;
     use crate::catalog::{by_name, CATALOG};

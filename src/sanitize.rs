@@ -599,7 +599,7 @@ impl TextWriter {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a host-only dev-dependency
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -311,7 +311,7 @@ fn appointment_item(a: &ghl::Appointment, zone: &dyn Zone, now: Instant) -> (Opt
     (start, Item { kind: ItemKind::Appointment, id: a.id.clone(), at: None, title: title(&a.title, "Appointment"), body, status, time_label })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))] // proptest is a host-only dev-dependency
 mod tests {
     use super::*;
     use crate::datetime::FixedOffset;

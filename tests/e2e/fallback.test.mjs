@@ -31,6 +31,11 @@ function mountFresh(page) {
     for (const core of cores) {
       const el = document.createElement('div');
       await core.mount(client, el);
+      // mount() returns once subscribed; the settings and the contact arrive asynchronously.
+      const started = Date.now();
+      while (/^Loading/.test(el.textContent) && Date.now() - started < 10000) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       texts.push(el.textContent);
     }
     return { distinct: cores[0] !== cores[1], texts, kind: document.documentElement.dataset.core };
