@@ -259,7 +259,7 @@ fn open_with(replies: Vec<RawReply>, stored: Option<Value>) -> (View, usize) {
                     queue.push_back(Msg::DbLoaded { generation, value: stored.clone() });
                     continue;
                 }
-                Effect::DbSet { .. } | Effect::Render => continue,
+                Effect::DbSet { .. } | Effect::CacheSet { .. } | Effect::CacheRemove { .. } | Effect::Render => continue,
             };
             calls += 1;
             let reply = replies.pop_front().unwrap_or(RawReply { status: 500, headers: vec![], body: String::new(), origin: Origin::Upstream });
