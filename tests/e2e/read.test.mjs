@@ -255,3 +255,23 @@ test('a page that refuses WebAssembly runs the JS build and shows the same', asy
   await assertShows(frame, shown, await truth(inst, ADA));
   assert.deepEqual(errors.filter((e) => !/WebAssembly|wasm/i.test(e)), []);
 });
+
+test('a switch by full reload shows the new contact', async (t) => {
+  const { inst, page } = await open(t, ADA);
+  await dh.switchContact(inst, JOSE, 'reload');
+  await page.waitForURL(new RegExp(`/contacts/${JOSE}\\?`), { timeout: 15000 });
+  const frame = await (await page.waitForSelector('#app-frame')).contentFrame();
+  await dh.waitForPanel(frame);
+  await assertShows(frame, await panel(frame), await truth(inst, JOSE));
+});
+
+test('without Crayons the panel still shows its data', async (t) => {
+  const inst = await dh.installation();
+  const noCrayons = (p) => p.route('**/npm/@freshworks/**', (r) => r.abort());
+  const view = await dh.openContact(t, inst, ADA, { beforeLoad: noCrayons });
+  await dh.waitForPanel(view.frame);
+  await screenshot(view.page, 'read-no-crayons');
+  const shown = await panel(view.frame);
+  assert.equal(shown.state, 'ready');
+  await assertShows(view.frame, shown, await truth(inst, ADA));
+});
