@@ -8,6 +8,7 @@
 //! duplicate search by email, then by phone → the link is stored → the same four reads (the
 //! contact itself comes with the match, so three).
 
+mod cached;
 pub mod view;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use crate::link::LinkRecord;
 use crate::resolve::{self, Lookup, Start};
 use crate::retry::{Backoff, Budget, Decision, RateWindow};
 
+pub use cached::Snapshot;
 pub use view::{view, View};
 
 /// Settings the sidebar needs, from the non-secure iparams and the logged-in user.
@@ -162,6 +164,18 @@ pub enum Effect {
         /// The value.
         value: Value,
     },
+    /// Store a cached contact view in `sessionStorage` (fire and forget).
+    CacheSet {
+        /// The key ([`crate::cache::key`]).
+        key: String,
+        /// The entry as JSON.
+        value: Value,
+    },
+    /// Remove a cached contact view from `sessionStorage`.
+    CacheRemove {
+        /// The key.
+        key: String,
+    },
     /// Re-render the view.
     Render,
 }
@@ -196,6 +210,8 @@ pub enum Msg {
     },
     /// The user asked to look the contact up again after its GHL record went away.
     Relink,
+    /// The cached contact views found in `sessionStorage` at mount (key, JSON entry).
+    CacheRestored(Vec<(String, Value)>),
 }
 
 #[derive(Debug, Clone)]
@@ -245,6 +261,7 @@ pub struct State {
     backoff: Backoff,
     /// Requests issued since the last activation (for the benchmark and tests).
     pub requests_this_open: u32,
+    cache: cached::CacheState,
 }
 
 impl Default for State {
@@ -267,6 +284,7 @@ impl Default for State {
             rate: RateWindow::default(),
             backoff: Backoff::default(),
             requests_this_open: 0,
+            cache: Default::default(),
         }
     }
 }
@@ -288,7 +306,7 @@ impl State {
             Msg::Configured(c) => {
                 self.config = Some(c);
                 if self.phase == Phase::Idle && self.fs_id.is_some() {
-                    self.begin(&mut fx);
+                    self.begin(env, &mut fx);
                 }
             }
             Msg::Activated { fs_id } => {
@@ -300,7 +318,7 @@ impl State {
                 }
                 self.fs_id = Some(fs_id);
                 if self.config.is_some() {
-                    self.begin(&mut fx);
+                    self.begin(env, &mut fx);
                 } else {
                     self.phase = Phase::Idle;
                 }
@@ -311,7 +329,8 @@ impl State {
             }
             Msg::Refresh => {
                 if self.fs_id.is_some() && self.config.is_some() {
-                    self.begin(&mut fx);
+                    self.invalidate_cache(&mut fx);
+                    self.begin(env, &mut fx);
                 }
             }
             Msg::Relink => {
@@ -320,6 +339,7 @@ impl State {
                         link.ghl_id = None;
                     }
                 }
+                self.invalidate_cache(&mut fx);
                 self.reset_sections();
                 self.phase = Phase::LoadingFsContact;
                 self.request(Purpose::FsContact, "fsGetContact", self.fs_context(), vec![], None, env, &mut fx);
@@ -340,6 +360,7 @@ impl State {
                 }
             }
             Msg::Reply { id, reply } => self.on_reply(id, reply, env, &mut fx),
+            Msg::CacheRestored(entries) => self.cache_restore(entries, env.now, &mut fx),
         }
         fx.push(Effect::Render);
         fx
@@ -356,7 +377,7 @@ impl State {
         self.appointments = Load::Loading;
     }
 
-    fn begin(&mut self, fx: &mut Vec<Effect>) {
+    fn begin(&mut self, env: Env, fx: &mut Vec<Effect>) {
         self.generation += 1;
         self.pending.clear();
         self.requests_this_open = 0;
@@ -364,6 +385,9 @@ impl State {
         self.fs_contact = None;
         self.lookups.clear();
         self.reset_sections();
+        if self.cache_begin(env, fx) {
+            return;
+        }
         self.phase = Phase::LoadingLink;
         let key = LinkRecord::key(self.fs_id.as_deref().unwrap_or_default());
         fx.push(Effect::DbGet { key, generation: self.generation });
@@ -432,7 +456,10 @@ impl State {
         match p.purpose.clone() {
             Purpose::FsContact => self.on_fs_contact(ep, &reply, env, fx),
             Purpose::Lookup(l) => self.on_lookup(ep, &reply, l, env, fx),
-            Purpose::Section(s) => self.on_section(ep, &reply, s),
+            Purpose::Section(s) => {
+                self.on_section(ep, &reply, s);
+                self.cache_section_arrived(s, fx);
+            }
         }
     }
 
@@ -495,7 +522,9 @@ impl State {
     fn fetch_sections(&mut self, ghl_id: &str, sections: &[Section], env: Env, fx: &mut Vec<Effect>) {
         self.phase = Phase::Linked(ghl_id.to_string());
         for s in sections {
-            self.set_loading(*s);
+            if !self.revalidating() {
+                self.set_loading(*s);
+            }
             let ctx = vec![("contactId".to_string(), ghl_id.to_string())];
             self.request(Purpose::Section(*s), s.endpoint(), ctx, vec![], None, env, fx);
         }

@@ -11,6 +11,8 @@ use crate::datetime::{FixedOffset, Instant};
 use crate::error::Origin;
 use crate::link::{LinkRecord, LinkedBy};
 
+mod cache;
+
 const NOW: i64 = 1_796_299_200_000; // 2026-12-03T12:00:00Z
 
 fn ok(status: u16, body: Value) -> RawReply {
@@ -21,6 +23,8 @@ fn ok(status: u16, body: Value) -> RawReply {
 struct Harness {
     state: State,
     db: HashMap<String, Value>,
+    /// What the edge keeps in `sessionStorage`.
+    session: HashMap<String, Value>,
     now: i64,
     log: Vec<Call>,
     upstream: Box<dyn FnMut(&Call) -> RawReply>,
@@ -33,7 +37,7 @@ impl Harness {
             Msg::Configured(Config { location_id: "loc1".into(), app_base_url: "https://app.example.com".into(), default_country: "US".into() }),
             Env { now: NOW, random: 0.5 },
         );
-        Harness { state, db: HashMap::new(), now: NOW, log: vec![], upstream: Box::new(upstream) }
+        Harness { state, db: HashMap::new(), session: HashMap::new(), now: NOW, log: vec![], upstream: Box::new(upstream) }
     }
 
     fn env(&self) -> Env {
@@ -60,6 +64,12 @@ impl Harness {
                     Effect::DbGet { key, generation } => queue.push_back(Msg::DbLoaded { generation, value: self.db.get(&key).cloned() }),
                     Effect::DbSet { key, value } => {
                         self.db.insert(key, value);
+                    }
+                    Effect::CacheSet { key, value } => {
+                        self.session.insert(key, value);
+                    }
+                    Effect::CacheRemove { key } => {
+                        self.session.remove(&key);
                     }
                     Effect::Render => {}
                 }

@@ -89,8 +89,33 @@ fn run(rt: &Rc<Runtime>, fx: Effect) {
             // A failed write only costs a lookup next time; nothing for the user to do.
             let _ = rt.client.db_set(&key, &value).await;
         }),
+        Effect::CacheSet { key, value } => {
+            // A full or refused store only costs requests on the next open.
+            if let Some(s) = session_storage() {
+                let _ = s.set_item(&key, &value.to_string());
+            }
+        }
+        Effect::CacheRemove { key } => {
+            if let Some(s) = session_storage() {
+                let _ = s.remove_item(&key);
+            }
+        }
         Effect::Render => paint(&rt),
     }
+}
+
+/// The tab's `sessionStorage` (never `localStorage`: GHL data must not linger on disk), or
+/// `None` where the frame may not use it.
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The cached contact views this tab stored earlier (a reload, or a fresh instance after a
+/// crash), for [`Msg::CacheRestored`].
+fn cached_views() -> Vec<(String, Value)> {
+    let Some(s) = session_storage() else { return Vec::new() };
+    let keys: Vec<String> = (0..s.length().unwrap_or(0)).filter_map(|i| s.key(i).ok().flatten()).filter(|k| k.starts_with(crate::cache::KEY_PREFIX)).collect();
+    keys.into_iter().filter_map(|k| Some((k.clone(), serde_json::from_str(&s.get_item(&k).ok()??).ok()?))).collect()
 }
 
 fn paint(rt: &Rc<Runtime>) {
@@ -181,7 +206,7 @@ pub fn mount(client: JsValue, root: Element) -> Result<(), JsValue> {
     let doc = root.owner_document().ok_or_else(|| JsValue::from_str("no document"))?;
     let rt = Rc::new(Runtime { client: Client::new(client), doc, root, state: RefCell::new(State::new()), height: Default::default() });
     listen(&rt);
-    paint(&rt);
+    dispatch(&rt, Msg::CacheRestored(cached_views()));
     spawn_local(async move {
         let iparams = rt.client.iparams().await;
         dispatch(&rt, Msg::Configured(config_from(&iparams)));

@@ -40,12 +40,13 @@ export function buildDevhost() {
  * Starts `target/debug/devhost --port 0` on the embedded default seed and resolves to a
  * {@link Devhost} once it listens. Options:
  *   set   devhost options, `{csp: 'no-wasm', request_timeout_ms: 2000}` → `--set k=v` each;
- *   seed  path of a seed file (`--seed`), default: the embedded seed.
+ *   seed  path of a seed file (`--seed`), default: the embedded seed;
+ *   config  path of a config file (`--config`), default: devhost.example.json.
  * The process is stopped after the test file (node:test `after`).
  */
-export async function startDevhost({ set = {}, seed = null } = {}) {
+export async function startDevhost({ set = {}, seed = null, config = join(ROOT, 'devhost.example.json') } = {}) {
   buildDevhost();
-  const args = ['--port', '0', '--root', ROOT, '--config', join(ROOT, 'devhost.example.json')];
+  const args = ['--port', '0', '--root', ROOT, '--config', config];
   for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   if (seed) args.push('--seed', seed);
   const env = { ...process.env };

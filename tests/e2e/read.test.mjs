@@ -209,7 +209,7 @@ test('a failed section shows its own error; the other sections still render', as
 test('an in-page switch re-renders without duplicated nodes, listeners or requests', async (t) => {
   const { inst, page, frame, shown: ada } = await open(t, ADA);
   await frame.evaluate(() => { window.__sameFrame = true; });
-  const switchTo = async (fsId) => {
+  const switchTo = async (fsId, reads = READS) => {
     const before = (await dh.log(inst)).length;
     const d = await truth(inst, fsId);
     const name = d.contact.name ?? `${d.contact.firstName} ${d.contact.lastName}`;
@@ -219,14 +219,14 @@ test('an in-page switch re-renders without duplicated nodes, listeners or reques
     const shown = await panel(frame);
     await assertShows(frame, shown, d);
     const calls = (await dh.log(inst)).slice(before);
-    assert.deepEqual(calls.map((e) => e.template).sort(), READS, `requests for ${fsId}`);
+    assert.deepEqual(calls.map((e) => e.template).sort(), reads, `requests for ${fsId}`);
     return shown;
   };
   const jose = await switchTo(JOSE);
   await screenshot(page, 'read-switched');
   assert.equal(jose.panels, 1);
   assert.equal(jose.cards, 1);
-  const back = await switchTo(ADA);
+  const back = await switchTo(ADA, []); // a fresh re-open renders from the cache: no request
   assert.equal(back.nodes, ada.nodes, 'the same contact renders the same number of nodes');
   assert.equal(await frame.evaluate(() => window.__sameFrame), true, 'the app was not reloaded');
   // One listener per event: a contact.update reloads once (four reads), not once per activation.
@@ -254,4 +254,24 @@ test('a page that refuses WebAssembly runs the JS build and shows the same', asy
   assert.equal(shown.state, 'ready');
   await assertShows(frame, shown, await truth(inst, ADA));
   assert.deepEqual(errors.filter((e) => !/WebAssembly|wasm/i.test(e)), []);
+});
+
+test('a switch by full reload shows the new contact', async (t) => {
+  const { inst, page } = await open(t, ADA);
+  await dh.switchContact(inst, JOSE, 'reload');
+  await page.waitForURL(new RegExp(`/contacts/${JOSE}\\?`), { timeout: 15000 });
+  const frame = await (await page.waitForSelector('#app-frame')).contentFrame();
+  await dh.waitForPanel(frame);
+  await assertShows(frame, await panel(frame), await truth(inst, JOSE));
+});
+
+test('without Crayons the panel still shows its data', async (t) => {
+  const inst = await dh.installation();
+  const noCrayons = (p) => p.route('**/npm/@freshworks/**', (r) => r.abort());
+  const view = await dh.openContact(t, inst, ADA, { beforeLoad: noCrayons });
+  await dh.waitForPanel(view.frame);
+  await screenshot(view.page, 'read-no-crayons');
+  const shown = await panel(view.frame);
+  assert.equal(shown.state, 'ready');
+  await assertShows(view.frame, shown, await truth(inst, ADA));
 });
