@@ -1,5 +1,6 @@
 //! Turns a [`View`] into DOM. The whole panel is rebuilt on each render (a contact's timeline
-//! is small, and 1,000 items render in milliseconds), so re-activations never duplicate nodes;
+//! is small; 1,000 items take a few hundred ms with layout, see `scripts/bench.sh`), so
+//! re-activations never duplicate nodes;
 //! the only listener is one delegated click handler on the root, set up once at mount.
 
 use web_sys::{Document, Element};

@@ -13,7 +13,8 @@
 //
 // devhost runs hermetically: built-in demo config (devhost.example.json), no GHL_TOKEN/FS_*
 // from the environment, loopback only. Set DEVHOST_NO_BUILD=1 to skip `cargo build -p devhost`
-// (scripts/test.sh builds it before the e2e step).
+// (scripts/test.sh builds it before the e2e step), DEVHOST_PROFILE=release to use the release
+// binary (the benchmark does: the debug build answers about ten times slower).
 import { after } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -22,22 +23,23 @@ import { openPage, ROOT } from './harness.mjs';
 
 export { screenshot } from './harness.mjs';
 
-const BIN = join(ROOT, 'target', 'debug', 'devhost');
+const RELEASE = process.env.DEVHOST_PROFILE === 'release';
+const BIN = join(ROOT, 'target', RELEASE ? 'release' : 'debug', 'devhost');
 const START_TIMEOUT_MS = 30000;
 const ENV_SECRETS = ['GHL_TOKEN', 'GHL_LOCATION_ID', 'FS_API_KEY', 'FS_DOMAIN'];
 
 let built = false;
 
-/** `cargo build -p devhost`, once per process (a no-op when it is up to date). */
+/** `cargo build -p devhost` (`--release` with DEVHOST_PROFILE=release), once per process. */
 export function buildDevhost() {
   if (built || process.env.DEVHOST_NO_BUILD === '1') return;
-  const r = spawnSync('cargo', ['build', '-q', '-p', 'devhost'], { cwd: ROOT, stdio: 'inherit' });
+  const r = spawnSync('cargo', ['build', '-q', '-p', 'devhost', ...(RELEASE ? ['--release'] : [])], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`cargo build -p devhost failed (exit ${r.status})`);
   built = true;
 }
 
 /**
- * Starts `target/debug/devhost --port 0` on the embedded default seed and resolves to a
+ * Starts `target/debug/devhost --port 0` (or target/release/) on the embedded default seed and resolves to a
  * {@link Devhost} once it listens. Options:
  *   set   devhost options, `{csp: 'no-wasm', request_timeout_ms: 2000}` → `--set k=v` each;
  *   seed  path of a seed file (`--seed`), default: the embedded seed;

@@ -135,6 +135,12 @@ test('a linked contact: card and timeline match GHL, four reads in parallel, not
   }));
   assert.deepEqual(html, { strong: html.strong, handlers: 0, badLinks: 0, unsafeTargets: 0 });
   assert.ok(html.strong > 0);
+  // The panel told the host its height (measured on the next animation frame).
+  await page.waitForFunction(() => /^\d+ px$/.test(document.getElementById('frame-size').textContent));
+  const reported = Number((await page.textContent('#frame-size')).replace(' px', ''));
+  const { height, content } = await frame.evaluate(() => ({ height: window.innerHeight, content: document.getElementById('app').scrollHeight }));
+  assert.equal(height, reported);
+  assert.equal(height, Math.min(700, Math.max(200, content + 24)));
   assert.deepEqual(errors, []);
 });
 
