@@ -107,11 +107,54 @@ pub struct Index {
     pub requests: Budget,
     /// `$db` operations (50/min per installation).
     pub db: Budget,
+    /// The catch-up scan of recently changed contacts.
+    pub scan: Scan,
+}
+
+/// Where the catch-up scan is. Product events can be lost (a handler whose `$db` call the
+/// platform refused during a bulk import records nothing), so the recurring run also walks
+/// the contacts view, newest change first, down to the time the previous scan started.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scan {
+    /// The "All contacts" view id, once read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view: Option<u64>,
+    /// The page being walked (1-based; 0 reads as 1).
+    pub page: u32,
+    /// Contacts of that page already handled.
+    pub offset: usize,
+    /// Contacts changed before this (ms) were covered by an earlier scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
+    /// The newest change this scan saw: the next scan's `since`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<i64>,
+}
+
+/// Contacts per page of the catch-up scan.
+pub const SCAN_PAGE: u32 = 25;
+
+impl Scan {
+    /// Ends a walk: the next one stops where this one started.
+    pub fn complete(&mut self) {
+        self.since = self.top.or(self.since);
+        self.top = None;
+        self.page = 1;
+        self.offset = 0;
+    }
 }
 
 impl Default for Index {
     fn default() -> Self {
-        Index { pending: Vec::new(), failed: Vec::new(), cursor: 0, requests: Budget::new(REQUESTS_PER_MIN, 60_000), db: Budget::new(DB_OPS_PER_MIN, 60_000) }
+        Index {
+            pending: Vec::new(),
+            failed: Vec::new(),
+            cursor: 0,
+            requests: Budget::new(REQUESTS_PER_MIN, 60_000),
+            db: Budget::new(DB_OPS_PER_MIN, 60_000),
+            scan: Scan::default(),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::queue::{entry_key, Entry, Index, INDEX_KEY, RUN_REQUESTS};
+use super::queue::{entry_key, Entry, Index, INDEX_KEY, RUN_REQUESTS, SCAN_PAGE};
 use super::{agreed, conflict, is_echo, overlay, Settings, Times};
 use crate::catalog::{by_name, Api};
 use crate::error::{self, ApiError, AuthProblem, Origin, RawReply};
@@ -154,6 +154,8 @@ enum Phase {
     Update(String),
     ListTasks,
     TaskWrite { create: bool },
+    ScanView,
+    ScanPage,
     Flush,
 }
 
@@ -189,6 +191,11 @@ pub struct Run {
     visited: usize,
     random: f64,
     outcome: Outcome,
+    /// Contacts of the scanned page still to handle in this run.
+    scanned: VecDeque<Value>,
+    /// The scan reached its end in this run (one walk per run at most).
+    scan_done: bool,
+    finishing: bool,
 }
 
 /// The entry an event asks for, or why it needs none.
@@ -258,6 +265,9 @@ impl Run {
             visited: 0,
             random,
             outcome: Outcome { ok: true, ..Default::default() },
+            scanned: VecDeque::new(),
+            scan_done: false,
+            finishing: false,
         };
         let step = match trigger {
             Trigger::Install => {
@@ -286,7 +296,10 @@ impl Run {
             Phase::LoadIndex => {
                 match answer {
                     Answer::Db { ok: true, value, .. } => self.index = serde_json::from_value(value).unwrap_or_default(),
-                    Answer::Db { status: 404, .. } => {}
+                    Answer::Db { status: 404, .. } => {
+                        // A new installation: the catch-up scan starts from a minute ago.
+                        self.index.scan.since = Some(now - 60_000);
+                    }
                     _ => {
                         // The store refused (its 50 ops/min): nothing was written, nothing sent.
                         self.outcome.ok = false;
@@ -415,8 +428,75 @@ impl Run {
                     }
                 }
             }
-            Phase::Flush => self.finish(now),
+            Phase::ScanView => match self.reply::<freshsales::FiltersResponse>("fsListContactFilters", &answer) {
+                Ok(r) => match r.all_contacts_view() {
+                    Some(v) => {
+                        self.index.scan.view = Some(v.0);
+                        self.scan_next(now)
+                    }
+                    None => {
+                        self.scan_done = true;
+                        self.finish(now)
+                    }
+                },
+                Err(_) => {
+                    self.scan_done = true;
+                    self.finish(now)
+                }
+            },
+            Phase::ScanPage => match self.reply::<freshsales::ContactList>("fsListContacts", &answer) {
+                Ok(list) => {
+                    let scan = &mut self.index.scan;
+                    if scan.page <= 1 && scan.offset == 0 && scan.top.is_none() {
+                        scan.top = list.contacts.first().and_then(changed_at);
+                    }
+                    let rest: VecDeque<Value> = list.contacts.iter().skip(scan.offset).map(|c| serde_json::to_value(c).expect("serializes")).collect();
+                    if rest.is_empty() {
+                        scan.complete();
+                        self.scan_done = true;
+                        return self.finish(now);
+                    }
+                    self.scanned = rest;
+                    self.scan_next(now)
+                }
+                Err(_) => {
+                    self.scan_done = true;
+                    self.finish(now)
+                }
+            },
+            Phase::Flush if self.finishing => self.finish(now),
+            Phase::Flush => self.after_job(now),
         }
+    }
+
+    /// The next contact of the catch-up scan, the next page, or the end of the walk.
+    fn scan_next(&mut self, now: i64) -> Step {
+        if self.scan_done || !self.room(now) {
+            return self.finish(now);
+        }
+        if let Some(c) = self.scanned.pop_front() {
+            let scan = &mut self.index.scan;
+            let contact: freshsales::Contact = serde_json::from_value(c.clone()).unwrap_or_default();
+            if changed_at(&contact).zip(scan.since).is_some_and(|(at, since)| at < since) {
+                scan.complete();
+                self.scan_done = true;
+                self.scanned.clear();
+                return self.finish(now);
+            }
+            scan.offset += 1;
+            if self.scanned.is_empty() {
+                scan.page = scan.page.max(1) + 1;
+                scan.offset = 0;
+            }
+            let entry = Entry { fs_id: contact.id.to_string(), contact: true, data: Some(c), ..Default::default() };
+            return self.begin_job(entry, false, now);
+        }
+        let Some(view) = self.index.scan.view else {
+            return self.request(now, Phase::ScanView, invoke("fsListContactFilters", json!({}), json!({}), None));
+        };
+        let page = self.index.scan.page.max(1);
+        let q = json!({ "page": page.to_string(), "per_page": SCAN_PAGE.to_string() });
+        self.request(now, Phase::ScanPage, invoke("fsListContacts", json!({ "view_id": view.to_string() }), q, None))
     }
 
     fn done_with(&mut self, line: String) -> Step {
@@ -506,7 +586,10 @@ impl Run {
 
     fn next_queued(&mut self, now: i64) -> Step {
         let n = self.index.pending.len();
-        if n == 0 || self.visited >= n || !self.room(now) {
+        if n == 0 || self.visited >= n {
+            return self.scan_next(now);
+        }
+        if !self.room(now) {
             return self.finish(now);
         }
         self.index.cursor %= n;
@@ -695,9 +778,12 @@ impl Run {
 
     fn after_job(&mut self, now: i64) -> Step {
         if self.mode == Mode::Scheduled {
-            // Flush this job's writes first, then look at the next entry.
+            // Flush this job's writes first, then the next entry or scanned contact.
             if let Some(op) = self.flush.pop_front() {
                 return self.db(now, op);
+            }
+            if !self.scanned.is_empty() {
+                return self.scan_next(now);
             }
             return self.next_queued(now);
         }
@@ -754,15 +840,18 @@ impl Run {
 
     /// Writes what is left, then the index, then ends.
     fn finish(&mut self, now: i64) -> Step {
-        if let Some(op) = self.flush.pop_front() {
-            return self.db(now, op);
-        }
-        if self.phase != Phase::Flush || self.outcome.done.last().map(String::as_str) != Some("index saved") {
-            self.outcome.done.push("index saved".into());
+        if !self.finishing {
+            self.finishing = true;
+            // Count the index write itself in the stored budget.
+            let _ = self.index.db.try_acquire(now);
+            // The index goes last, after the entries it names.
             let value = serde_json::to_value(&self.index).expect("serializes");
-            return self.db(now, Op::DbSet { key: INDEX_KEY.into(), value });
+            self.flush.push_back(Op::DbSet { key: INDEX_KEY.into(), value });
         }
-        Step::Done(self.outcome.clone())
+        match self.flush.pop_front() {
+            Some(op) => self.db(now, op),
+            None => Step::Done(self.outcome.clone()),
+        }
     }
 }
 
@@ -773,6 +862,11 @@ struct TaskParts {
     body: String,
     due_date: Option<String>,
     done: bool,
+}
+
+/// When a contact last changed, ms.
+fn changed_at(c: &freshsales::Contact) -> Option<i64> {
+    c.updated_at.as_deref().and_then(Instant::parse).map(|i| i.0)
 }
 
 fn task_of(v: &Value) -> TaskParts {

@@ -43,3 +43,202 @@ test('create: a new Freshsales contact becomes one GHL contact, linked', async (
   const l = await link(inst, c.id);
   assert.equal(l.ghl_id ?? l.value?.ghl_id, made[0].id);
 });
+
+const upd = (c, over) => ({ ...c, ...over });
+const byEmail = async (inst, email) => (await ghlContacts(inst)).filter((g) => (g.email || '').toLowerCase() === email.toLowerCase());
+const dbSet = (inst, key, value) => fetch(`${dev.base}/__devhost/db`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ installation: inst, op: 'set', key, value }) });
+
+async function created(iparams) {
+  const s = await setup(iparams);
+  const c = fsContact();
+  const r = await s.fire('onContactCreate', { contact: c });
+  assert.ok(r.data.ok, JSON.stringify(r.data));
+  const l = await link(s.inst, c.id);
+  assert.ok(l && l.ghl_id, 'linked after create');
+  return { ...s, c, ghlId: l.ghl_id };
+}
+
+test('create when the email exists in GHL: linked to it, no duplicate, different person warned', async () => {
+  const { inst, fire } = await setup();
+  const c = fsContact({ first_name: 'Augusta', last_name: 'King', email: 'Ada.Lovelace@example.com' });
+  const r = await fire('onContactCreate', { contact: c });
+  assert.ok(r.data.ok);
+  const matches = await byEmail(inst, 'ada.lovelace@example.com');
+  assert.equal(matches.length, 1, 'no duplicate');
+  const l = await link(inst, c.id);
+  assert.equal(l.ghl_id, 'gCnt01AdaLovelace001');
+  const entry = l.log.at(-1);
+  assert.equal(entry.action, 'link');
+  assert.match(entry.message, /check it is the same person/);
+  assert.ok((await calls(inst, 'ghlFindDuplicate')).length >= 1, 'looked up before writing');
+});
+
+test('update with a blanked field: only the changed field is sent, nothing is blanked', async () => {
+  const { inst, c, ghlId, fire } = await created();
+  const r = await fire('onContactUpdate', { contact: upd(c, { city: null, first_name: 'Amazing' }), changes: { model_changes: { city: ['Arlington', null], first_name: ['Grace', 'Amazing'] } } });
+  assert.ok(r.data.ok);
+  const g = (await ghlContacts(inst)).find((x) => x.id === ghlId);
+  assert.equal(g.firstName, 'Amazing');
+  assert.equal(g.city, 'Arlington', 'a non-empty GHL value is never blanked');
+  const l = await link(inst, c.id);
+  assert.deepEqual(l.log.at(-1).fields, ['first_name']);
+  assert.equal((await calls(inst, 'ghlUpdateContact')).length, 1);
+});
+
+test('echo update: values equal to the last-synced ones cause no request', async () => {
+  const { inst, c, fire } = await created();
+  const before = (await calls(inst)).length;
+  // The event even claims a change: the decision comes from the stored values.
+  const r = await fire('onContactUpdate', { contact: c, changes: { model_changes: { city: ['X', 'Arlington'] } } });
+  assert.ok(r.data.ok);
+  assert.ok(r.data.done.some((d) => d.startsWith('echo')), JSON.stringify(r.data));
+  assert.equal((await calls(inst)).length, before, 'no request at all');
+});
+
+for (const [policy, fsNewer, expected] of [
+  ['freshsales_wins', false, 'Norfolk'],
+  ['ghl_wins', true, 'Richmond'],
+  ['newest_wins', true, 'Norfolk'],
+  ['newest_wins', false, 'Richmond'],
+]) {
+  test(`both sides changed, ${policy}${policy === 'newest_wins' ? (fsNewer ? ' (Freshsales newer)' : ' (GHL newer)') : ''}: ${expected}`, async () => {
+    const { inst, c, ghlId, fire } = await created({ sync_policy: policy });
+    const put = await ctl.upstream(inst, 'ghl', 'PUT', `/contacts/${ghlId}`, { city: 'Richmond' });
+    assert.equal(put.status, 200);
+    const at = new Date((await ctl.clock()) + (fsNewer ? 3_600_000 : -3_600_000)).toISOString();
+    const r = await fire('onContactUpdate', { contact: upd(c, { city: 'Norfolk', updated_at: at }) }, { sync_policy: policy });
+    assert.ok(r.data.ok, JSON.stringify(r.data));
+    const g = (await ghlContacts(inst)).find((x) => x.id === ghlId);
+    assert.equal(g.city, expected);
+  });
+}
+
+async function drain(s, minutes = 2) {
+  await ctl.advance(minutes * 60_000);
+  await s.box.sync();
+  await s.box.handlers.onScheduledEventHandler(eventPayload('onScheduledEvent', { kind: 'drain' }));
+  return s.box.renders.at(-1);
+}
+
+test('429 then success: queued with the wait GHL asked for, then synced once by the schedule', async () => {
+  const s = await setup();
+  await ctl.faults({ installation: s.inst, template: 'ghlUpsertContact', kind: 'rate_limit', retry_after: 90, count: 1 });
+  const c = fsContact();
+  const r = await s.fire('onContactCreate', { contact: c });
+  assert.ok(r.data.done.some((d) => d.startsWith('retry later')), JSON.stringify(r.data));
+  let st = await ctl.state(s.inst);
+  assert.ok(st.db['ghq:index'].pending.includes(String(c.id)));
+  assert.ok(st.db[`ghq:${c.id}`].next_at >= (await ctl.clock()) + 80_000, 'Retry-After honoured');
+  const early = await drain(s, 1); // before the wait is over: not retried
+  assert.ok(!early.data.done.some((d) => d.startsWith('create')));
+  const late = await drain(s, 1);
+  assert.ok(late.data.done.some((d) => d.startsWith('create')), JSON.stringify(late.data));
+  assert.equal((await byEmail(s.inst, c.email)).length, 1);
+  st = await ctl.state(s.inst);
+  assert.deepEqual(st.db['ghq:index'].pending, []);
+  assert.equal(st.db[`ghq:${c.id}`], undefined, 'entry removed');
+});
+
+for (const [name, fault] of [
+  ['500 on the POST (not applied)', { kind: 'server_error', status: 500 }],
+  ['POST applied but its answer lost', { kind: 'reset', apply: true }],
+]) {
+  test(`uncertain write, ${name}: looked up before the retry, never duplicated`, async () => {
+    const s = await setup();
+    await ctl.faults({ installation: s.inst, template: 'ghlUpsertContact', count: 1, ...fault });
+    const c = fsContact();
+    await s.fire('onContactCreate', { contact: c });
+    const entry = (await ctl.state(s.inst)).db[`ghq:${c.id}`];
+    assert.equal(entry.uncertain, true);
+    const lookupsBefore = (await calls(s.inst, 'ghlFindDuplicate')).length;
+    const r = await drain(s, 5);
+    assert.ok(r.data.ok, JSON.stringify(r.data));
+    assert.ok((await calls(s.inst, 'ghlFindDuplicate')).length > lookupsBefore, 'lookup before retry');
+    assert.equal((await byEmail(s.inst, c.email)).length, 1, 'exactly one GHL contact');
+    assert.ok((await link(s.inst, c.id)).ghl_id);
+  });
+}
+
+test('deleted GHL contact: re-resolved, recreated, logged', async () => {
+  const { inst, c, ghlId, fire } = await created();
+  assert.equal((await ctl.upstream(inst, 'ghl', 'DELETE', `/contacts/${ghlId}`)).status, 200);
+  const r = await fire('onContactUpdate', { contact: upd(c, { city: 'Norfolk' }) });
+  assert.ok(r.data.ok, JSON.stringify(r.data));
+  const l = await link(inst, c.id);
+  assert.notEqual(l.ghl_id, ghlId);
+  assert.equal(l.log.at(-1).action, 'recreate');
+  const live = await byEmail(inst, c.email);
+  assert.equal(live.length, 1);
+  assert.equal(live[0].city, 'Norfolk');
+});
+
+test('merged GHL contact: relinked to the survivor found by email', async () => {
+  const { inst, c, ghlId, fire } = await created();
+  await ctl.upstream(inst, 'ghl', 'DELETE', `/contacts/${ghlId}`);
+  const made = await ctl.upstream(inst, 'ghl', 'POST', '/contacts/', { locationId: 'loc_demo_0001', email: c.email, firstName: c.first_name, lastName: c.last_name });
+  const survivor = JSON.parse(made.body).contact.id;
+  const r = await fire('onContactUpdate', { contact: upd(c, { city: 'Norfolk' }) });
+  assert.ok(r.data.ok);
+  const l = await link(inst, c.id);
+  assert.equal(l.ghl_id, survivor);
+  assert.equal(l.log.at(-1).action, 'relink');
+  assert.equal((await byEmail(inst, c.email)).length, 1);
+});
+
+test('manual unlink then update: no request, no relink', async () => {
+  const { inst, c, ghlId, fire } = await created();
+  const l = await link(inst, c.id);
+  await dbSet(inst, `ghlink:${c.id}`, { ...l, ghl_id: undefined, unlinked: { ghl_id: ghlId, at: 1 } });
+  const before = (await calls(inst)).length;
+  const r = await fire('onContactUpdate', { contact: upd(c, { city: 'Norfolk' }) });
+  assert.ok(r.data.done.some((d) => d.startsWith('unlinked by a user')), JSON.stringify(r.data));
+  assert.equal((await calls(inst)).length, before);
+  const after = await link(inst, c.id);
+  assert.equal(after.ghl_id, undefined);
+  assert.equal((await ghlContacts(inst)).find((x) => x.id === ghlId).city, 'Arlington');
+});
+
+test('tasks: created on the linked GHL contact, then updated in place', async () => {
+  const { inst, c, ghlId, fire } = await created();
+  const task = { id: 5500001, title: 'Call back', description: 'About the quote', due_date: '2026-12-10T10:00:00-05:00', status: 'Open', targetable_type: 'Contact', targetable_id: c.id };
+  let r = await fire('onTaskCreate', { task });
+  assert.ok(r.data.ok, JSON.stringify(r.data));
+  let tasks = (await ctl.state(inst)).ghl.tasks.filter((t) => t.contactId === ghlId);
+  assert.equal(tasks.length, 1);
+  assert.equal(tasks[0].title, 'Call back');
+  assert.equal(tasks[0].dueDate.slice(0, 19), '2026-12-10T15:00:00');
+  r = await fire('onTaskUpdate', { task: { ...task, title: 'Call back (done)', status: 'Completed' } });
+  assert.ok(r.data.ok);
+  tasks = (await ctl.state(inst)).ghl.tasks.filter((t) => t.contactId === ghlId);
+  assert.equal(tasks.length, 1, 'updated, not duplicated');
+  assert.equal(tasks[0].title, 'Call back (done)');
+  assert.equal(tasks[0].completed, true);
+  // A task on a deal is not ours.
+  r = await fire('onTaskCreate', { task: { ...task, id: 5500002, targetable_type: 'Deal', targetable_id: 3 } });
+  assert.ok(r.data.done.some((d) => d.startsWith('ignored')));
+});
+
+test('a contact event without the fields the decision needs: the contact is read first', async () => {
+  const { inst, fire } = await setup();
+  const r = await fire('onContactUpdate', { contact: { id: 70042006409 }, changes: { model_changes: { city: ['a', 'b'] } } });
+  assert.ok(r.data.ok, JSON.stringify(r.data));
+  assert.equal((await calls(inst, 'fsGetContact')).length, 1);
+  assert.equal((await byEmail(inst, 'karl.weissmueller@example.de')).length, 1);
+});
+
+test('install: good settings pass and schedule the drain; a wrong token or key blocks with a short message', async () => {
+  let s = await setup();
+  await s.box.handlers.onAppInstallHandler({ iparams: { ghl_location_id: 'loc_demo_0001' } });
+  assert.deepEqual(s.box.renders.at(-1), { err: null, data: undefined });
+  assert.equal(s.box.schedules.length, 1);
+  assert.equal(s.box.schedules[0].repeat.time_unit, 'minutes');
+  for (const [key, pattern] of [['ghl_token', /HighLevel refused the token/], ['fs_api_key', /Freshsales refused the API key/]]) {
+    s = await setup();
+    await ctl.iparams(s.inst, { [key]: 'wrong-secret-value' });
+    await s.box.handlers.onAppInstallHandler({ iparams: { ghl_location_id: 'loc_demo_0001' } });
+    const { err } = s.box.renders.at(-1);
+    assert.match(err.message, pattern);
+    assert.ok(err.message.length <= 60, err.message);
+    assert.ok(!JSON.stringify(s.box.logs).includes('wrong-secret-value'), 'no secret in the logs');
+  }
+});
