@@ -70,13 +70,16 @@ async function run(trigger, iparams) {
   return out.done;
 }
 
+// Never raw error text: the catch-up scan of the next scheduled run recovers the change.
+const FAILED = "Sync could not run; the next scheduled run catches up.";
+
 /** Product events: the change is synced at once when the budgets allow, else queued. */
 async function onEvent(payload) {
   try {
     const outcome = await run({ kind: "event", payload: payload }, payload.iparams);
     renderData(null, outcome);
   } catch (err) {
-    renderData({ message: "Sync failed: " + err.message });
+    renderData({ message: FAILED });
   }
 }
 
@@ -104,7 +107,7 @@ exports = {
     try {
       renderData(null, await run({ kind: "scheduled" }, payload.iparams));
     } catch (err) {
-      renderData({ message: "Sync failed: " + err.message });
+      renderData({ message: FAILED });
     }
   },
 };

@@ -214,7 +214,7 @@ mod tests {
             waits.push(e.next_at - 1_000);
         }
         assert!(waits.windows(2).all(|w| w[1] >= w[0]), "{waits:?}");
-        assert!(e.retry_later(1_000, Some(5_000_000), 0.5, "x".into()) == false && e.failed);
+        assert!(!e.retry_later(1_000, Some(5_000_000), 0.5, "x".into()) && e.failed);
         let mut r = Entry::default();
         r.retry_later(0, Some(120_000), 0.0, "429".into());
         assert_eq!(r.next_at, 120_000, "the API's wait wins when longer");

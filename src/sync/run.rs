@@ -381,7 +381,7 @@ impl Run {
                     link.synced_at = Some(now);
                     link.log(LogEntry { at: now, dir: Direction::ToGhl, action: "update".into(), fields, ok: true, message: None });
                     self.outcome.done.push(format!("updated {id}"));
-                    self.tasks(now)
+                    self.task(now)
                 }
                 Err(ApiError::NotFound) => self.relink(now),
                 Err(e) => self.failed(now, Api::Ghl, e),
@@ -569,12 +569,11 @@ impl Run {
         if self.room(now) {
             return self.begin_job(incoming, false, now);
         }
-        self.enqueue(incoming, now);
+        self.enqueue(incoming);
         self.finish(now)
     }
 
-    fn enqueue(&mut self, e: Entry, now: i64) {
-        let _ = now;
+    fn enqueue(&mut self, e: Entry) {
         if self.index.add(&e.fs_id) {
             self.outcome.done.push(format!("queued {}", e.fs_id));
         } else {
@@ -612,7 +611,7 @@ impl Run {
                 let line = format!("unlinked by a user: {} left alone", job.entry.fs_id);
                 self.job_done(now, line)
             }
-            Start::Linked(_) if !job.entry.contact => self.tasks(now),
+            Start::Linked(_) if !job.entry.contact => self.task(now),
             _ => {
                 if let Some(data) = job.entry.data.clone() {
                     job.fs = serde_json::from_value(data).ok();
@@ -637,7 +636,7 @@ impl Run {
                 let base = Snapshot::from_synced(&job.link.as_ref().expect("linked").synced);
                 if is_echo(&job.fs_snap, &base) {
                     self.outcome.done.push(format!("echo {}: no request", job.entry.fs_id));
-                    return self.tasks(now);
+                    return self.task(now);
                 }
                 self.request(now, Phase::GetGhl(id.clone()), invoke("ghlGetContact", json!({ "contactId": id }), json!({}), None))
             }
@@ -658,7 +657,7 @@ impl Run {
             let synced = agreed(&job.fs_snap, &job.ghl_now).to_synced();
             job.link.as_mut().expect("linked").synced = synced;
             self.outcome.done.push(format!("nothing to send for {}", job.entry.fs_id));
-            return self.tasks(now);
+            return self.task(now);
         }
         let body = serde_json::to_string(&mapping::update_body(&job.sent, &cfg)).expect("serializes");
         self.request(now, Phase::Update(id.clone()), invoke("ghlUpdateContact", json!({ "contactId": id }), json!({}), Some(body)))
@@ -685,8 +684,6 @@ impl Run {
             return self.request(now, Phase::Lookup, invoke("ghlFindDuplicate", json!({}), q, None));
         }
         if job.lookups.is_empty() {
-            let mut e = job.entry.clone();
-            e.attempts = super::queue::MAX_ATTEMPTS;
             return self.give_up(now, "This contact has no email or phone to match in HighLevel.".into());
         }
         let body = serde_json::to_string(&mapping::upsert_body(&job.fs_snap, &self.settings.mapping, &self.settings.location_id)).expect("serializes");
@@ -720,10 +717,6 @@ impl Run {
         link.log(LogEntry { at: now, dir: Direction::ToGhl, action: action.into(), fields, ok: true, message: warning });
         job.entry.uncertain = false;
         self.outcome.done.push(format!("{action} {} -> {}", job.entry.fs_id, r.contact.id));
-        self.tasks(now)
-    }
-
-    fn tasks(&mut self, now: i64) -> Step {
         self.task(now)
     }
 
@@ -877,5 +870,150 @@ fn task_of(v: &Value) -> TaskParts {
         body: t.description.clone().unwrap_or_default(),
         due_date: t.due_date.clone(),
         done: t.is_completed(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::Tombstone;
+
+    fn db(value: Option<Value>) -> Answer {
+        match value {
+            Some(value) => Answer::Db { ok: true, status: 200, value },
+            None => Answer::Db { ok: false, status: 404, value: Value::Null },
+        }
+    }
+
+    fn reply(status: u16, body: Value) -> Answer {
+        Answer::Reply { status, headers: Map::new(), body: body.to_string(), platform: false }
+    }
+
+    /// Runs to the end, answering each op with `world`; returns the ops and the outcome.
+    fn drive(trigger: Trigger, mut world: impl FnMut(&Op) -> Answer) -> (Vec<Op>, Outcome) {
+        let settings = Settings { location_id: "loc1".into(), ..Default::default() };
+        let (mut run, mut step) = Run::start(trigger, settings, 1_000_000, 0.5);
+        let mut ops = Vec::new();
+        for _ in 0..200 {
+            match step {
+                Step::Op(op) => {
+                    let a = world(&op);
+                    ops.push(op);
+                    let text = serde_json::to_string(&run).unwrap(); // the edge holds it as JSON
+                    run = serde_json::from_str(&text).unwrap();
+                    step = run.step(a, 1_000_000, 0.5);
+                }
+                Step::Done(o) => return (ops, o),
+            }
+        }
+        panic!("the run did not end");
+    }
+
+    fn event(contact: Value) -> Trigger {
+        Trigger::Event { payload: json!({ "event": "onContactCreate", "data": { "contact": contact } }) }
+    }
+
+    fn contact() -> Value {
+        json!({ "id": 7, "first_name": "Ada", "last_name": "L", "email": "ada@x.io", "mobile_number": null, "work_number": null, "city": "Oslo" })
+    }
+
+    fn names(ops: &[Op]) -> Vec<String> {
+        ops.iter()
+            .map(|o| match o {
+                Op::Invoke { name, .. } => name.clone(),
+                Op::DbGet { key } => format!("get {key}"),
+                Op::DbSet { key, .. } => format!("set {key}"),
+                Op::DbDelete { key } => format!("delete {key}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn first_link_looks_up_then_upserts_and_stores_the_link() {
+        let (ops, out) = drive(event(contact()), |op| match op {
+            Op::DbGet { .. } => db(None),
+            Op::Invoke { name, .. } if name == "ghlFindDuplicate" => reply(200, json!({ "contact": null })),
+            Op::Invoke { name, .. } if name == "ghlUpsertContact" => reply(201, json!({ "new": true, "contact": { "id": "g1" } })),
+            _ => db(Some(json!({}))),
+        });
+        assert!(out.ok);
+        assert_eq!(names(&ops), ["get ghq:index", "get ghlink:7", "ghlFindDuplicate", "ghlUpsertContact", "set ghlink:7", "set ghq:index"]);
+        let Op::DbSet { value, .. } = &ops[4] else { unreachable!() };
+        let link = LinkRecord::from_value(value.clone()).unwrap();
+        assert_eq!((link.ghl_id.as_deref(), link.synced.get("city").map(String::as_str)), (Some("g1"), Some("Oslo")));
+        assert_eq!(link.log.last().unwrap().action, "create");
+    }
+
+    fn linked(synced: &[(&str, &str)]) -> Value {
+        let mut l = LinkRecord::new("7");
+        l.link("g1", LinkedBy::Sync, 1);
+        l.mark_synced(synced.iter().copied(), 1);
+        l.to_stored().unwrap()
+    }
+
+    #[test]
+    fn an_echo_costs_no_request_and_a_tombstone_stops_everything() {
+        let base = [("first_name", "Ada"), ("last_name", "L"), ("email", "ada@x.io"), ("city", "Oslo")];
+        let (ops, out) = drive(event(contact()), |op| match op {
+            Op::DbGet { key } if key.starts_with("ghlink") => db(Some(linked(&base))),
+            Op::DbGet { .. } => db(None),
+            _ => db(Some(json!({}))),
+        });
+        assert!(out.ok && out.done.iter().any(|d| d.starts_with("echo")));
+        assert!(!ops.iter().any(|o| matches!(o, Op::Invoke { .. })));
+        let mut l = LinkRecord::new("7");
+        l.unlinked = Some(Tombstone { ghl_id: Some("g1".into()), at: 1 });
+        let stored = l.to_stored().unwrap();
+        let (ops, _) = drive(event(contact()), |op| match op {
+            Op::DbGet { key } if key.starts_with("ghlink") => db(Some(stored.clone())),
+            _ => db(None),
+        });
+        assert!(!ops.iter().any(|o| matches!(o, Op::Invoke { .. })));
+    }
+
+    #[test]
+    fn a_change_sends_only_winning_fields_and_a_failed_upsert_is_queued_as_uncertain() {
+        let base = [("first_name", "Ada"), ("last_name", "L"), ("email", "ada@x.io"), ("city", "Bergen")];
+        let mut bodies = Vec::new();
+        let (_, out) = drive(event(contact()), |op| match op {
+            Op::DbGet { key } if key.starts_with("ghlink") => db(Some(linked(&base))),
+            Op::DbGet { .. } => db(None),
+            Op::Invoke { name, body, .. } if name == "ghlUpdateContact" => {
+                bodies.push(body.clone().unwrap());
+                reply(200, json!({ "succeded": true }))
+            }
+            Op::Invoke { .. } => reply(200, json!({ "contact": { "id": "g1", "firstName": "Ada", "lastName": "L", "email": "ada@x.io", "city": "Bergen" } })),
+            _ => db(Some(json!({}))),
+        });
+        assert!(out.ok);
+        assert_eq!(serde_json::from_str::<Value>(&bodies[0]).unwrap(), json!({ "city": "Oslo" }));
+
+        let mut sets = Vec::new();
+        let (_, out) = drive(event(contact()), |op| match op {
+            Op::DbGet { .. } => db(None),
+            Op::Invoke { name, .. } if name == "ghlFindDuplicate" => reply(200, json!({})),
+            Op::Invoke { .. } => reply(500, json!({ "message": "boom" })),
+            Op::DbSet { key, value } => {
+                sets.push((key.clone(), value.clone()));
+                db(Some(json!({})))
+            }
+            Op::DbDelete { .. } => db(Some(json!({}))),
+        });
+        assert!(out.done.iter().any(|d| d == "retry later 7"));
+        let entry: Entry = serde_json::from_value(sets.iter().find(|(k, _)| k == "ghq:7").unwrap().1.clone()).unwrap();
+        assert!(entry.uncertain && entry.next_at > 1_000_000 && entry.attempts == 1);
+        let index: Index = serde_json::from_value(sets.iter().find(|(k, _)| k == INDEX_KEY).unwrap().1.clone()).unwrap();
+        assert_eq!(index.pending, vec!["7"]);
+    }
+
+    #[test]
+    fn install_names_the_credential_that_failed() {
+        let (_, out) = drive(Trigger::Install, |op| match op {
+            Op::Invoke { name, .. } if name == "ghlSearchContacts" => reply(200, json!({ "contacts": [] })),
+            _ => reply(401, json!({ "errors": { "code": 401, "message": "Incorrect or expired API key" } })),
+        });
+        assert!(!out.ok);
+        let m = out.message.unwrap();
+        assert!(m.contains("Freshsales") && m.len() <= 60, "{m}");
     }
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
+import { after, before } from 'node:test';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SERVER = join(ROOT, 'server');
@@ -26,6 +27,17 @@ export async function startDevhost() {
     child.on('exit', (code) => reject(new Error(`devhost exited with ${code}`)));
   });
   return { base, stop: () => child.kill() };
+}
+
+/** One devhost for a test file: `{dev, ctl}` are filled before the first test. */
+export function withDevhost() {
+  const s = {};
+  before(async () => {
+    s.dev = await startDevhost();
+    s.ctl = control(s.dev.base);
+  });
+  after(() => s.dev && s.dev.stop());
+  return s;
 }
 
 async function post(url, body) {

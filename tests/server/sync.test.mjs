@@ -1,16 +1,10 @@
 // The background sync end to end: server/server.js in the emulated sandbox, against devhost's
 // GHL and Freshsales stand-ins. Each test uses a fresh installation.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { control, eventPayload, loadServer, startDevhost } from './sandbox.mjs';
+import { eventPayload, loadServer, withDevhost } from './sandbox.mjs';
 
-let dev;
-let ctl;
-before(async () => {
-  dev = await startDevhost();
-  ctl = control(dev.base);
-});
-after(() => dev && dev.stop());
+const env = withDevhost();
 
 let nextId = 91000000001;
 function fsContact(over = {}) {
@@ -20,15 +14,15 @@ function fsContact(over = {}) {
 }
 
 async function setup(iparams) {
-  const inst = await ctl.fresh();
-  const box = loadServer(dev.base, inst);
+  const inst = await env.ctl.fresh();
+  const box = loadServer(env.dev.base, inst);
   await box.sync();
   return { inst, box, fire: async (event, data, extra) => { await box.sync(); await box.handlers[`${event}Handler`](eventPayload(event, data, { ...iparams, ...extra })); return box.renders.at(-1); } };
 }
 
-const ghlContacts = async (inst) => (await ctl.state(inst)).ghl.contacts;
-const link = async (inst, fsId) => (await ctl.state(inst)).db[`ghlink:${fsId}`];
-const calls = async (inst, template) => (await ctl.log(inst)).filter((e) => !template || e.template === template);
+const ghlContacts = async (inst) => (await env.ctl.state(inst)).ghl.contacts;
+const link = async (inst, fsId) => (await env.ctl.state(inst)).db[`ghlink:${fsId}`];
+const calls = async (inst, template) => (await env.ctl.log(inst)).filter((e) => !template || e.template === template);
 
 test('create: a new Freshsales contact becomes one GHL contact, linked', async () => {
   const { inst, fire } = await setup();
@@ -46,7 +40,7 @@ test('create: a new Freshsales contact becomes one GHL contact, linked', async (
 
 const upd = (c, over) => ({ ...c, ...over });
 const byEmail = async (inst, email) => (await ghlContacts(inst)).filter((g) => (g.email || '').toLowerCase() === email.toLowerCase());
-const dbSet = (inst, key, value) => fetch(`${dev.base}/__devhost/db`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ installation: inst, op: 'set', key, value }) });
+const dbSet = (inst, key, value) => fetch(`${env.dev.base}/__devhost/db`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ installation: inst, op: 'set', key, value }) });
 
 async function created(iparams) {
   const s = await setup(iparams);
@@ -103,9 +97,9 @@ for (const [policy, fsNewer, expected] of [
 ]) {
   test(`both sides changed, ${policy}${policy === 'newest_wins' ? (fsNewer ? ' (Freshsales newer)' : ' (GHL newer)') : ''}: ${expected}`, async () => {
     const { inst, c, ghlId, fire } = await created({ sync_policy: policy });
-    const put = await ctl.upstream(inst, 'ghl', 'PUT', `/contacts/${ghlId}`, { city: 'Richmond' });
+    const put = await env.ctl.upstream(inst, 'ghl', 'PUT', `/contacts/${ghlId}`, { city: 'Richmond' });
     assert.equal(put.status, 200);
-    const at = new Date((await ctl.clock()) + (fsNewer ? 3_600_000 : -3_600_000)).toISOString();
+    const at = new Date((await env.ctl.clock()) + (fsNewer ? 3_600_000 : -3_600_000)).toISOString();
     const r = await fire('onContactUpdate', { contact: upd(c, { city: 'Norfolk', updated_at: at }) }, { sync_policy: policy });
     assert.ok(r.data.ok, JSON.stringify(r.data));
     const g = (await ghlContacts(inst)).find((x) => x.id === ghlId);
@@ -114,7 +108,7 @@ for (const [policy, fsNewer, expected] of [
 }
 
 async function drain(s, minutes = 2) {
-  await ctl.advance(minutes * 60_000);
+  await env.ctl.advance(minutes * 60_000);
   await s.box.sync();
   await s.box.handlers.onScheduledEventHandler(eventPayload('onScheduledEvent', { kind: 'drain' }));
   return s.box.renders.at(-1);
@@ -122,19 +116,19 @@ async function drain(s, minutes = 2) {
 
 test('429 then success: queued with the wait GHL asked for, then synced once by the schedule', async () => {
   const s = await setup();
-  await ctl.faults({ installation: s.inst, template: 'ghlUpsertContact', kind: 'rate_limit', retry_after: 90, count: 1 });
+  await env.ctl.faults({ installation: s.inst, template: 'ghlUpsertContact', kind: 'rate_limit', retry_after: 90, count: 1 });
   const c = fsContact();
   const r = await s.fire('onContactCreate', { contact: c });
   assert.ok(r.data.done.some((d) => d.startsWith('retry later')), JSON.stringify(r.data));
-  let st = await ctl.state(s.inst);
+  let st = await env.ctl.state(s.inst);
   assert.ok(st.db['ghq:index'].pending.includes(String(c.id)));
-  assert.ok(st.db[`ghq:${c.id}`].next_at >= (await ctl.clock()) + 80_000, 'Retry-After honoured');
+  assert.ok(st.db[`ghq:${c.id}`].next_at >= (await env.ctl.clock()) + 80_000, 'Retry-After honoured');
   const early = await drain(s, 1); // before the wait is over: not retried
   assert.ok(!early.data.done.some((d) => d.startsWith('create')));
   const late = await drain(s, 1);
   assert.ok(late.data.done.some((d) => d.startsWith('create')), JSON.stringify(late.data));
   assert.equal((await byEmail(s.inst, c.email)).length, 1);
-  st = await ctl.state(s.inst);
+  st = await env.ctl.state(s.inst);
   assert.deepEqual(st.db['ghq:index'].pending, []);
   assert.equal(st.db[`ghq:${c.id}`], undefined, 'entry removed');
 });
@@ -145,10 +139,10 @@ for (const [name, fault] of [
 ]) {
   test(`uncertain write, ${name}: looked up before the retry, never duplicated`, async () => {
     const s = await setup();
-    await ctl.faults({ installation: s.inst, template: 'ghlUpsertContact', count: 1, ...fault });
+    await env.ctl.faults({ installation: s.inst, template: 'ghlUpsertContact', count: 1, ...fault });
     const c = fsContact();
     await s.fire('onContactCreate', { contact: c });
-    const entry = (await ctl.state(s.inst)).db[`ghq:${c.id}`];
+    const entry = (await env.ctl.state(s.inst)).db[`ghq:${c.id}`];
     assert.equal(entry.uncertain, true);
     const lookupsBefore = (await calls(s.inst, 'ghlFindDuplicate')).length;
     const r = await drain(s, 5);
@@ -161,7 +155,7 @@ for (const [name, fault] of [
 
 test('deleted GHL contact: re-resolved, recreated, logged', async () => {
   const { inst, c, ghlId, fire } = await created();
-  assert.equal((await ctl.upstream(inst, 'ghl', 'DELETE', `/contacts/${ghlId}`)).status, 200);
+  assert.equal((await env.ctl.upstream(inst, 'ghl', 'DELETE', `/contacts/${ghlId}`)).status, 200);
   const r = await fire('onContactUpdate', { contact: upd(c, { city: 'Norfolk' }) });
   assert.ok(r.data.ok, JSON.stringify(r.data));
   const l = await link(inst, c.id);
@@ -174,8 +168,8 @@ test('deleted GHL contact: re-resolved, recreated, logged', async () => {
 
 test('merged GHL contact: relinked to the survivor found by email', async () => {
   const { inst, c, ghlId, fire } = await created();
-  await ctl.upstream(inst, 'ghl', 'DELETE', `/contacts/${ghlId}`);
-  const made = await ctl.upstream(inst, 'ghl', 'POST', '/contacts/', { locationId: 'loc_demo_0001', email: c.email, firstName: c.first_name, lastName: c.last_name });
+  await env.ctl.upstream(inst, 'ghl', 'DELETE', `/contacts/${ghlId}`);
+  const made = await env.ctl.upstream(inst, 'ghl', 'POST', '/contacts/', { locationId: 'loc_demo_0001', email: c.email, firstName: c.first_name, lastName: c.last_name });
   const survivor = JSON.parse(made.body).contact.id;
   const r = await fire('onContactUpdate', { contact: upd(c, { city: 'Norfolk' }) });
   assert.ok(r.data.ok);
@@ -203,13 +197,13 @@ test('tasks: created on the linked GHL contact, then updated in place', async ()
   const task = { id: 5500001, title: 'Call back', description: 'About the quote', due_date: '2026-12-10T10:00:00-05:00', status: 'Open', targetable_type: 'Contact', targetable_id: c.id };
   let r = await fire('onTaskCreate', { task });
   assert.ok(r.data.ok, JSON.stringify(r.data));
-  let tasks = (await ctl.state(inst)).ghl.tasks.filter((t) => t.contactId === ghlId);
+  let tasks = (await env.ctl.state(inst)).ghl.tasks.filter((t) => t.contactId === ghlId);
   assert.equal(tasks.length, 1);
   assert.equal(tasks[0].title, 'Call back');
   assert.equal(tasks[0].dueDate.slice(0, 19), '2026-12-10T15:00:00');
   r = await fire('onTaskUpdate', { task: { ...task, title: 'Call back (done)', status: 'Completed' } });
   assert.ok(r.data.ok);
-  tasks = (await ctl.state(inst)).ghl.tasks.filter((t) => t.contactId === ghlId);
+  tasks = (await env.ctl.state(inst)).ghl.tasks.filter((t) => t.contactId === ghlId);
   assert.equal(tasks.length, 1, 'updated, not duplicated');
   assert.equal(tasks[0].title, 'Call back (done)');
   assert.equal(tasks[0].completed, true);
@@ -234,11 +228,52 @@ test('install: good settings pass and schedule the drain; a wrong token or key b
   assert.equal(s.box.schedules[0].repeat.time_unit, 'minutes');
   for (const [key, pattern] of [['ghl_token', /HighLevel refused the token/], ['fs_api_key', /Freshsales refused the API key/]]) {
     s = await setup();
-    await ctl.iparams(s.inst, { [key]: 'wrong-secret-value' });
+    await env.ctl.iparams(s.inst, { [key]: 'wrong-secret-value' });
     await s.box.handlers.onAppInstallHandler({ iparams: { ghl_location_id: 'loc_demo_0001' } });
     const { err } = s.box.renders.at(-1);
     assert.match(err.message, pattern);
     assert.ok(err.message.length <= 60, err.message);
     assert.ok(!JSON.stringify(s.box.logs).includes('wrong-secret-value'), 'no secret in the logs');
   }
+});
+
+test('custom-field map from the installation page: job title goes to a GHL custom field', async () => {
+  const custom_fields = JSON.stringify([{ fs_key: 'job_title', ghl_id: 'cfJobTitle0001', kind: 'TEXT' }]);
+  const { inst, fire } = await setup({ custom_fields });
+  const c = fsContact({ job_title: 'Rear Admiral' });
+  assert.ok((await fire('onContactCreate', { contact: c })).data.ok);
+  const [g] = await byEmail(inst, c.email);
+  assert.deepEqual(g.customFields.map((f) => [f.id, f.value]), [['cfJobTitle0001', 'Rear Admiral']]);
+  // A map that does not parse syncs the default fields only.
+  const other = fsContact({ job_title: 'Captain' });
+  assert.ok((await fire('onContactCreate', { contact: other }, { custom_fields: '[not json' })).data.ok);
+  assert.deepEqual((await byEmail(inst, other.email))[0].customFields, []);
+});
+
+test('platform 429: the request budget is penalized and the change waits in the queue', async () => {
+  const s = await setup();
+  await fetch(`${env.dev.base}/__devhost/control/options?installation=${s.inst}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate_limit_per_window: 1 }) });
+  const c = fsContact();
+  const r = await s.fire('onContactCreate', { contact: c });
+  assert.ok(r.data.done.some((d) => d.startsWith('retry later')), JSON.stringify(r.data));
+  const st = await env.ctl.state(s.inst);
+  assert.ok(st.db[`ghq:${c.id}`].next_at - (await env.ctl.clock()) >= 55_000, 'waits out the platform minute');
+  assert.match(st.db[`ghlink:${c.id}`]?.log?.at(-1)?.message ?? st.db[`ghq:${c.id}`].error, /many requests/);
+});
+
+test('malformed invocations end with an error render, never a crash', async () => {
+  const { box } = await setup();
+  for (const h of ['onContactCreateHandler', 'onTaskUpdateHandler', 'onScheduledEventHandler', 'onAppInstallHandler']) {
+    await box.handlers[h](undefined);
+    const last = box.renders.at(-1);
+    assert.ok(last.err && typeof last.err.message === 'string' && last.err.message.length <= 60, `${h}: ${JSON.stringify(last)}`);
+  }
+});
+
+test('reinstall: the existing recurring schedule is kept', async () => {
+  const { box } = await setup();
+  await box.handlers.onAppInstallHandler({ iparams: { ghl_location_id: 'loc_demo_0001' } });
+  await box.handlers.onAppInstallHandler({ iparams: { ghl_location_id: 'loc_demo_0001', sync_policy: 'bogus' } });
+  assert.equal(box.schedules.length, 1);
+  assert.deepEqual(box.renders.map((r) => r.err), [null, null]);
 });
