@@ -132,6 +132,35 @@ pub struct Scan {
     pub top: Option<i64>,
 }
 
+/// The store key of the notes roster.
+pub const NOTES_KEY: &str = "ghq:notes";
+/// Contacts in the notes roster (oldest dropped first; it must fit one key).
+pub const MAX_ROSTER: usize = 2_500;
+
+/// The linked contacts whose notes the scheduled run reconciles, in turn (Freshsales has no
+/// note event). Contacts join when a scheduled run syncs them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Roster {
+    /// Freshsales contact ids.
+    pub ids: Vec<String>,
+    /// The next one to reconcile.
+    pub cursor: usize,
+}
+
+impl Roster {
+    /// Adds a contact (once).
+    pub fn add(&mut self, fs_id: &str) {
+        if !self.ids.iter().any(|i| i == fs_id) {
+            self.ids.push(fs_id.to_string());
+            if self.ids.len() > MAX_ROSTER {
+                self.ids.remove(0);
+                self.cursor = self.cursor.saturating_sub(1);
+            }
+        }
+    }
+}
+
 /// Contacts per page of the catch-up scan.
 pub const SCAN_PAGE: u32 = 25;
 

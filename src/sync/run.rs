@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::queue::{entry_key, Entry, Index, INDEX_KEY, RUN_REQUESTS, SCAN_PAGE};
+use super::queue::{entry_key, Entry, Index, Roster, INDEX_KEY, NOTES_KEY, RUN_REQUESTS, SCAN_PAGE};
 use super::{agreed, conflict, is_echo, overlay, Settings, Times};
 use crate::catalog::{by_name, Api};
 use crate::error::{self, ApiError, AuthProblem, Origin, RawReply};
@@ -156,7 +156,21 @@ enum Phase {
     TaskWrite { create: bool },
     ScanView,
     ScanPage,
+    LoadRoster,
+    NotesLink,
+    NotesFs,
+    NotesGhl,
+    NoteCreate,
     Flush,
+}
+
+/// The notes of one linked contact being reconciled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct NotesJob {
+    link: LinkRecord,
+    /// Freshsales notes not yet in GHL: (Freshsales id, body with the author's name).
+    todo: VecDeque<(String, String)>,
+    created: usize,
 }
 
 /// The contact being worked on.
@@ -196,6 +210,12 @@ pub struct Run {
     /// The scan reached its end in this run (one walk per run at most).
     scan_done: bool,
     finishing: bool,
+    notes_started: bool,
+    roster: Roster,
+    /// Contacts this run synced, to join the notes roster.
+    roster_add: Vec<String>,
+    notes_visited: usize,
+    notes: Option<NotesJob>,
 }
 
 /// The entry an event asks for, or why it needs none.
@@ -268,6 +288,11 @@ impl Run {
             scanned: VecDeque::new(),
             scan_done: false,
             finishing: false,
+            notes_started: false,
+            roster: Roster::default(),
+            roster_add: Vec::new(),
+            notes_visited: 0,
+            notes: None,
         };
         let step = match trigger {
             Trigger::Install => {
@@ -464,9 +489,136 @@ impl Run {
                     self.finish(now)
                 }
             },
+            Phase::LoadRoster => {
+                if let Answer::Db { ok: true, value, .. } = answer {
+                    self.roster = serde_json::from_value(value).unwrap_or_default();
+                }
+                for id in std::mem::take(&mut self.roster_add) {
+                    self.roster.add(&id);
+                }
+                self.notes_next(now)
+            }
+            Phase::NotesLink => {
+                let link = match answer {
+                    Answer::Db { ok: true, value, .. } => LinkRecord::from_value(value).ok(),
+                    _ => None,
+                };
+                match link.filter(|l| l.ghl_id.is_some()) {
+                    Some(link) => {
+                        let id = link.fs_id.clone();
+                        self.notes = Some(NotesJob { link, todo: VecDeque::new(), created: 0 });
+                        self.note_request(now, Phase::NotesFs, invoke("fsListContactNotes", json!({ "id": id }), json!({}), None))
+                    }
+                    None => self.notes_next(now),
+                }
+            }
+            Phase::NotesFs => match self.reply::<freshsales::NotesResponse>("fsListContactNotes", &answer) {
+                Ok(list) => {
+                    let job = self.notes.as_mut().expect("notes job");
+                    for n in &list.notes {
+                        let (Some(id), Some(text)) = (n.id, n.description.as_deref().map(str::trim).filter(|t| !t.is_empty())) else { continue };
+                        if job.link.note_by_fs(&id.to_string()).is_none() {
+                            let body = match list.author(n) {
+                                Some(a) => format!("{a}: {text}"),
+                                None => text.to_string(),
+                            };
+                            job.todo.push_back((id.to_string(), body));
+                        }
+                    }
+                    if job.todo.is_empty() {
+                        return self.notes_saved(now);
+                    }
+                    let gid = job.link.ghl_id.clone().expect("linked");
+                    self.note_request(now, Phase::NotesGhl, invoke("ghlListNotes", json!({ "contactId": gid }), json!({}), None))
+                }
+                Err(_) => self.notes_saved(now),
+            },
+            Phase::NotesGhl => match self.reply::<ghl::NotesResponse>("ghlListNotes", &answer) {
+                Ok(list) => {
+                    // A note already there (an earlier create whose answer was lost, or a record
+                    // that was trimmed) is recorded, not copied again.
+                    let job = self.notes.as_mut().expect("notes job");
+                    let mut left = VecDeque::new();
+                    for (fs_id, body) in std::mem::take(&mut job.todo) {
+                        match list.notes.iter().find(|g| g.body.as_deref().map(str::trim) == Some(body.as_str()) && job.link.note_by_ghl(&g.id).is_none()) {
+                            Some(g) => job.link.record_note(Some(fs_id), g.id.clone()),
+                            None => left.push_back((fs_id, body)),
+                        }
+                    }
+                    job.todo = left;
+                    self.note_create(now)
+                }
+                Err(_) => self.notes_saved(now),
+            },
+            Phase::NoteCreate => match self.reply::<ghl::NoteResponse>("ghlCreateNote", &answer) {
+                Ok(r) => {
+                    let job = self.notes.as_mut().expect("notes job");
+                    let (fs_id, _) = job.todo.pop_front().expect("a note was being created");
+                    job.link.record_note(Some(fs_id), r.note.id);
+                    job.created += 1;
+                    self.note_create(now)
+                }
+                Err(e) => {
+                    let job = self.notes.as_mut().expect("notes job");
+                    let message = e.user_message_for(Api::Ghl);
+                    job.link.log(LogEntry { at: now, dir: Direction::ToGhl, action: "note".into(), fields: vec![], ok: false, message: Some(message) });
+                    self.notes_saved(now)
+                }
+            },
             Phase::Flush if self.finishing => self.finish(now),
             Phase::Flush => self.after_job(now),
         }
+    }
+
+    /// The notes of the next contact in the roster, or the end of the run.
+    fn notes_next(&mut self, now: i64) -> Step {
+        let n = self.roster.ids.len();
+        let fits = self.used + 3 <= RUN_REQUESTS && Index::room(&self.index.requests, now, 3) && Index::room(&self.index.db, now, 3);
+        if n == 0 || self.notes_visited >= n || !fits {
+            self.flush.push_back(Op::DbSet { key: NOTES_KEY.into(), value: serde_json::to_value(&self.roster).expect("serializes") });
+            return self.finish(now);
+        }
+        self.roster.cursor %= n;
+        let id = self.roster.ids[self.roster.cursor].clone();
+        self.roster.cursor = (self.roster.cursor + 1) % n;
+        self.notes_visited += 1;
+        let _ = self.index.db.try_acquire(now);
+        self.phase = Phase::NotesLink;
+        Step::Op(Op::DbGet { key: LinkRecord::key(&id) })
+    }
+
+    /// A notes request, or the end of the notes pass when the budget is spent.
+    fn note_request(&mut self, now: i64, phase: Phase, op: Op) -> Step {
+        if self.used >= RUN_REQUESTS || self.index.requests.try_acquire(now).is_err() {
+            self.notes_visited = usize::MAX;
+            return self.notes_saved(now);
+        }
+        self.used += 1;
+        self.phase = phase;
+        Step::Op(op)
+    }
+
+    fn note_create(&mut self, now: i64) -> Step {
+        let job = self.notes.as_ref().expect("notes job");
+        let Some((_, body)) = job.todo.front() else { return self.notes_saved(now) };
+        let gid = job.link.ghl_id.clone().expect("linked");
+        let body = serde_json::to_string(&ghl::CreateNote { body: body.clone(), ..Default::default() }).expect("serializes");
+        self.note_request(now, Phase::NoteCreate, invoke("ghlCreateNote", json!({ "contactId": gid }), json!({}), Some(body)))
+    }
+
+    /// Saves the contact's record if its notes changed, then goes on.
+    fn notes_saved(&mut self, now: i64) -> Step {
+        if let Some(mut job) = self.notes.take() {
+            if job.created > 0 {
+                job.link.log(LogEntry { at: now, dir: Direction::ToGhl, action: "note".into(), fields: vec![], ok: true, message: Some(format!("{} note(s) copied", job.created)) });
+                self.outcome.done.push(format!("notes {} copied {}", job.link.fs_id, job.created));
+            }
+            if let Ok(v) = job.link.to_stored() {
+                let _ = self.index.db.try_acquire(now);
+                self.flush.push_back(Op::DbSet { key: LinkRecord::key(&job.link.fs_id), value: v });
+            }
+        }
+        self.notes_next(now)
     }
 
     /// The next contact of the catch-up scan, the next page, or the end of the walk.
@@ -762,6 +914,9 @@ impl Run {
         self.outcome.done.push(line);
         self.save_link();
         let job = self.job.take().expect("job");
+        if self.mode == Mode::Scheduled && job.link.as_ref().is_some_and(|l| l.ghl_id.is_some()) {
+            self.roster_add.push(job.entry.fs_id.clone());
+        }
         if job.queued {
             self.index.remove(&job.entry.fs_id);
             self.flush.push_back(Op::DbDelete { key: entry_key(&job.entry.fs_id) });
@@ -833,6 +988,13 @@ impl Run {
 
     /// Writes what is left, then the index, then ends.
     fn finish(&mut self, now: i64) -> Step {
+        if self.mode == Mode::Scheduled && !self.notes_started && !self.finishing && Index::room(&self.index.db, now, 3) {
+            // Notes last: contact changes matter more for the same budget.
+            self.notes_started = true;
+            let _ = self.index.db.try_acquire(now);
+            self.phase = Phase::LoadRoster;
+            return Step::Op(Op::DbGet { key: NOTES_KEY.into() });
+        }
         if !self.finishing {
             self.finishing = true;
             // Count the index write itself in the stored budget.

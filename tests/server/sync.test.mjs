@@ -277,3 +277,25 @@ test('reinstall: the existing recurring schedule is kept', async () => {
   assert.equal(box.schedules.length, 1);
   assert.deepEqual(box.renders.map((r) => r.err), [null, null]);
 });
+
+test('notes: the scheduled run copies Freshsales notes with the author, once, even after a lost answer', async () => {
+  const s = await setup();
+  const made = await env.ctl.upstream(s.inst, 'freshsales', 'POST', '/crm/sales/api/contacts', { contact: { first_name: 'Noor', last_name: 'Notes', email: `noor.${nextId++}@example.com` } });
+  const c = JSON.parse(made.body).contact;
+  for (const text of ['First call went well.', 'Sent the quote.']) {
+    const n = await env.ctl.upstream(s.inst, 'freshsales', 'POST', '/crm/sales/api/notes', { note: { description: text, targetable_type: 'Contact', targetable_id: c.id } });
+    assert.equal(n.status, 201, n.body);
+  }
+  // The second note's create reaches GHL but its answer is lost.
+  await env.ctl.faults([{ installation: s.inst, template: 'ghlCreateNote', kind: 'latency', latency_ms: 0, count: 1 }, { installation: s.inst, template: 'ghlCreateNote', kind: 'reset', apply: true, count: 1 }]);
+  const r1 = await drain(s, 0);
+  assert.ok(r1.data.done.some((d) => d.startsWith('create ')), JSON.stringify(r1.data));
+  await drain(s, 5);
+  await drain(s, 5);
+  const l = await link(s.inst, c.id);
+  const notes = (await env.ctl.state(s.inst)).ghl.notes.filter((n) => n.contactId === l.ghl_id);
+  assert.deepEqual(notes.map((n) => n.body).sort(), ['Dana Devhost: First call went well.', 'Dana Devhost: Sent the quote.']);
+  assert.equal(l.notes.length, 2, 'both recorded');
+  const creates = await calls(s.inst, 'ghlCreateNote');
+  assert.deepEqual(creates.map((e) => e.outcome), ['ok', 'network'], 'the lost answer was reconciled by listing, not by a second create');
+});

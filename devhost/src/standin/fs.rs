@@ -163,6 +163,12 @@ fn dispatch(state: &mut FsState, api_key: &str, req: &UpstreamRequest, now_ms: i
             Ok((201, json!({ "contact": view(&state.contacts[i], &includes) })))
         }
         "fs-list-contacts" => Ok((200, list_contacts(state, req))),
+        "fs-list-contact-notes" => {
+            let id = id_param()?;
+            contact_index(state, id)?;
+            let users = if includes.iter().any(|i| i == "creater") { json!([{ "id": state.user_id, "display_name": "Dana Devhost" }]) } else { json!([]) };
+            Ok((200, json!({ "notes": state.notes_of(id), "users": users })))
+        }
         other => Err(error(404, format!("devhost: the Freshsales stand-in does not implement {other}"))),
     }
 }
