@@ -37,7 +37,10 @@ function bytes() {
 let core = null;
 /** One step of the sync core: JSON-able input in, JSON-able output out. */
 function step(input) {
-  if (!core) core = new WebAssembly.Instance(new WebAssembly.Module(bytes()), {}).exports;
+  if (!core) {
+    // The plain-JS build where the sandbox offers no WebAssembly (scripts/build-server.sh).
+    core = typeof WebAssembly === "object" ? new WebAssembly.Instance(new WebAssembly.Module(bytes()), {}).exports : require("./core-js.js");
+  }
   // UTF-8 by hand: the sandbox may lack TextEncoder/TextDecoder.
   const text = unescape(encodeURIComponent(JSON.stringify(input)));
   const data = new Uint8Array(text.length);

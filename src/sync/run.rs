@@ -1178,4 +1178,43 @@ mod tests {
         let m = out.message.unwrap();
         assert!(m.contains("Freshsales") && m.len() <= 60, "{m}");
     }
+
+    #[test]
+    fn notes_are_copied_once_with_the_author_and_matched_before_creating() {
+        let mut link = LinkRecord::new("7");
+        link.link("g1", LinkedBy::Sync, 1);
+        link.record_note(Some("101".into()), "gn-old");
+        let stored = link.to_stored().unwrap();
+        let mut created = Vec::new();
+        let (ops, out) = drive(Trigger::Scheduled, |op| match op {
+            Op::DbGet { key } if key == NOTES_KEY => db(Some(json!({ "ids": ["7"] }))),
+            Op::DbGet { key } if key.starts_with("ghlink") => db(Some(stored.clone())),
+            Op::DbGet { .. } => db(None),
+            Op::Invoke { name, .. } if name == "fsListContactFilters" => reply(200, json!({ "filters": [] })),
+            Op::Invoke { name, .. } if name == "fsListContactNotes" => reply(200, json!({
+                "notes": [
+                    { "id": 101, "description": "already copied", "creater_id": 5 },
+                    { "id": 102, "description": "copied, answer lost", "creater_id": 5 },
+                    { "id": 103, "description": "new one", "creater_id": 5 },
+                ],
+                "users": [{ "id": 5, "display_name": "Dana" }],
+            })),
+            Op::Invoke { name, .. } if name == "ghlListNotes" => reply(200, json!({ "notes": [{ "id": "gn-lost", "body": "Dana: copied, answer lost" }] })),
+            Op::Invoke { name, body, .. } if name == "ghlCreateNote" => {
+                created.push(serde_json::from_str::<Value>(body.as_deref().unwrap()).unwrap()["body"].clone());
+                reply(201, json!({ "note": { "id": "gn-new" } }))
+            }
+            _ => db(Some(json!({}))),
+        });
+        assert!(out.ok);
+        assert_eq!(created, vec![json!("Dana: new one")]);
+        let saved = ops.iter().find_map(|o| match o {
+            Op::DbSet { key, value } if key == "ghlink:7" => Some(LinkRecord::from_value(value.clone()).unwrap()),
+            _ => None,
+        });
+        let saved = saved.unwrap();
+        assert_eq!(saved.note_by_fs("102").unwrap().ghl, "gn-lost");
+        assert_eq!(saved.note_by_fs("103").unwrap().ghl, "gn-new");
+        assert_eq!(names(&ops).last().unwrap(), "set ghq:index");
+    }
 }

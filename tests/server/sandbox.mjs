@@ -61,10 +61,11 @@ export function control(base) {
 }
 
 /**
- * Loads server.js in a fresh sandbox for one installation. Returns {handlers, renders,
+ * Loads server.js in a fresh sandbox for one installation (without `WebAssembly` when
+ * `noWasm`). Returns {handlers, renders,
  * schedules, db, console, sync()}: `sync()` sets the sandbox clock to devhost's before a run.
  */
-export function loadServer(base, installation) {
+export function loadServer(base, installation, { noWasm = false } = {}) {
   const renders = [];
   const schedules = [];
   const logs = [];
@@ -103,6 +104,8 @@ export function loadServer(base, installation) {
     exports: {},
   });
   vm.runInContext('Date.now = function () { return __now(); };', ctx);
+  // A serverless runtime that refuses WebAssembly: core.js must fall back to the JS build.
+  if (noWasm) vm.runInContext('delete globalThis.WebAssembly;', ctx);
   const cache = new Map();
   const requireIn = (from) => (spec) => {
     if (!spec.startsWith('./') && !spec.startsWith('../')) throw new Error(`sandbox: no module '${spec}'`);
@@ -128,6 +131,7 @@ export function loadServer(base, installation) {
     schedules,
     db,
     logs,
+    typeofGlobal: (name) => vm.runInContext(`typeof ${name}`, ctx),
     async sync() {
       now = (await (await fetch(`${base}/__devhost/control/clock`)).json()).now_ms;
     },

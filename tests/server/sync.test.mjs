@@ -13,9 +13,9 @@ function fsContact(over = {}) {
     address: '1 Navy Way', city: 'Arlington', state: 'VA', zipcode: '22201', country: 'United States', custom_field: {}, updated_at: '2026-12-03T10:00:00-05:00', ...over };
 }
 
-async function setup(iparams) {
+async function setup(iparams, opts) {
   const inst = await env.ctl.fresh();
-  const box = loadServer(env.dev.base, inst);
+  const box = loadServer(env.dev.base, inst, opts);
   await box.sync();
   return { inst, box, fire: async (event, data, extra) => { await box.sync(); await box.handlers[`${event}Handler`](eventPayload(event, data, { ...iparams, ...extra })); return box.renders.at(-1); } };
 }
@@ -38,6 +38,7 @@ test('create: a new Freshsales contact becomes one GHL contact, linked', async (
   assert.equal(l.ghl_id ?? l.value?.ghl_id, made[0].id);
 });
 
+const vmTypeofWasm = (box) => box.typeofGlobal('WebAssembly');
 const upd = (c, over) => ({ ...c, ...over });
 const byEmail = async (inst, email) => (await ghlContacts(inst)).filter((g) => (g.email || '').toLowerCase() === email.toLowerCase());
 const dbSet = (inst, key, value) => fetch(`${env.dev.base}/__devhost/db`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ installation: inst, op: 'set', key, value }) });
@@ -298,4 +299,20 @@ test('notes: the scheduled run copies Freshsales notes with the author, once, ev
   assert.equal(l.notes.length, 2, 'both recorded');
   const creates = await calls(s.inst, 'ghlCreateNote');
   assert.deepEqual(creates.map((e) => e.outcome), ['ok', 'network'], 'the lost answer was reconciled by listing, not by a second create');
+});
+
+test('without WebAssembly the plain-JS build of the same core syncs, dedups and echoes alike', async () => {
+  const { inst, box, fire } = await setup({}, { noWasm: true });
+  assert.equal(vmTypeofWasm(box), 'undefined');
+  const c = fsContact({ first_name: 'Zoë', mobile_number: '(415) 555-0178' });
+  assert.ok((await fire('onContactCreate', { contact: c })).data.ok);
+  const [g] = await byEmail(inst, c.email);
+  assert.equal(g.firstName, 'Zoë');
+  const before = (await calls(inst)).length;
+  const r = await fire('onContactUpdate', { contact: c });
+  assert.ok(r.data.done.some((d) => d.startsWith('echo')));
+  assert.equal((await calls(inst)).length, before);
+  const dup = fsContact({ email: 'ada.lovelace@example.com' });
+  await fire('onContactCreate', { contact: dup });
+  assert.equal((await byEmail(inst, 'ada.lovelace@example.com')).length, 1);
 });
