@@ -38,6 +38,15 @@ wasm_tests() {
   return "$rc"
 }
 
+# The serverless sync in the emulated sandbox against devhost; c8 measures the hand-written
+# server JavaScript (the generated server/pkg/ is excluded) and fails below 80 %.
+server_tests() {
+  cargo build -q -p devhost
+  node_modules/.bin/c8 --include server/server.js --exclude 'server/pkg/**' --reporter text \
+    --reports-dir target/coverage-server --temp-directory target/coverage-server/tmp \
+    --check-coverage --statements 80 --branches 80 node --test tests/server/*.test.mjs
+}
+
 run "setup" bash scripts/setup.sh
 . .tools/env.sh
 
@@ -47,4 +56,6 @@ run "cargo test (wasm32, Node + Chromium)" wasm_tests
 run "build app (wasm + JS fallback)" bash scripts/build-app.sh
 run "build devhost (for e2e)" cargo build -p devhost
 run "browser e2e (node --test)" env DEVHOST_NO_BUILD=1 node --test tests/e2e/*.test.mjs
+run "build server core (serverless wasm)" bash scripts/build-server.sh
+run "server sync (node:vm sandbox + devhost, c8 >= 80 %)" server_tests
 # ---- end of steps ----

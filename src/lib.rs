@@ -19,6 +19,9 @@ pub mod resolve;
 pub mod retry;
 pub mod sanitize;
 pub mod sync;
+
+#[cfg(all(target_arch = "wasm32", feature = "server"))]
+pub mod server;
 pub mod timeline;
 pub mod ui;
 pub mod wire;
@@ -26,5 +29,6 @@ pub mod wire;
 #[cfg(all(feature = "spec", not(target_arch = "wasm32")))]
 pub mod spec;
 
-#[cfg(target_arch = "wasm32")]
+// The server build (feature `server`) leaves the browser edge out: no DOM imports.
+#[cfg(all(target_arch = "wasm32", not(feature = "server")))]
 pub mod web;

@@ -11,7 +11,7 @@ use crate::link::{LinkRecord, LinkedBy};
 use crate::phone;
 
 /// One lookup to try in GHL's duplicate search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Lookup {
     /// By email (lowercased, trimmed).
     Email(String),

@@ -182,12 +182,19 @@ pub struct Budget {
     #[serde(default, deserialize_with = "sorted")]
     calls: Vec<i64>,
     /// No call before this time (set after a platform 429).
-    #[serde(default = "never")]
+    #[serde(default = "never", deserialize_with = "clamped")]
     blocked_until: i64,
 }
 
 fn never() -> i64 {
     i64::MIN
+}
+
+/// Reads a time that went through a JS number (`i64::MIN` comes back as a float just out of
+/// range), clamping it into `i64`.
+fn clamped<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    v.as_i64().or_else(|| v.as_f64().map(|f| f.clamp(i64::MIN as f64, i64::MAX as f64) as i64)).ok_or_else(|| serde::de::Error::custom("not a number"))
 }
 
 fn sorted<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {

@@ -7,7 +7,8 @@
  * server-side only. */
 "use strict";
 
-const FIELDS = ["ghl_token", "ghl_location_id", "ghl_app_base_url", "default_country", "fs_domain", "fs_api_key"];
+const FIELDS = ["ghl_token", "ghl_location_id", "ghl_app_base_url", "default_country", "fs_domain", "fs_api_key", "sync_policy"];
+const KINDS = ["TEXT", "LARGE_TEXT", "SINGLE_OPTIONS", "RADIO", "NUMERICAL", "MONETORY", "CHECKBOX", "MULTIPLE_OPTIONS"];
 const SECURE = ["ghl_token", "fs_api_key"];
 let clientPromise = null;
 
@@ -40,6 +41,24 @@ function getConfigs(configs) {
   FIELDS.forEach(function (id) {
     if (configs && typeof configs[id] === "string" && SECURE.indexOf(id) < 0) { field(id).value = configs[id]; }
   });
+  let rules = [];
+  try { rules = JSON.parse((configs && configs.custom_fields) || "[]"); } catch (e) { rules = []; }
+  field("custom_fields").value = rules.map(function (r) { return [r.fs_key, r.ghl_id, r.kind].join(", "); }).join("\n");
+}
+
+/** The extra-field lines as the sync's custom-field map, or the number of the first bad line. */
+function customRules() {
+  const rules = [];
+  const lines = valueOf("custom_fields").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) { continue; }
+    const parts = line.split(",").map(function (p) { return p.trim(); });
+    const kind = (parts[2] || "TEXT").toUpperCase();
+    if (parts.length > 3 || !parts[0] || !parts[1] || KINDS.indexOf(kind) < 0) { return i + 1; }
+    rules.push({ fs_key: parts[0], ghl_id: parts[1], kind: kind });
+  }
+  return rules;
 }
 
 function postConfigs() {
@@ -47,6 +66,8 @@ function postConfigs() {
   FIELDS.forEach(function (id) { out[id] = valueOf(id); });
   out.fs_domain = normalizeDomain(out.fs_domain);
   out.default_country = out.default_country.toUpperCase();
+  const rules = customRules();
+  out.custom_fields = JSON.stringify(Array.isArray(rules) ? rules : []);
   return out;
 }
 
@@ -96,6 +117,13 @@ function check(c, template, context, body, problemOf) {
 function validate() {
   say("", true);
   if (!checkShape()) { return false; }
+  const rules = customRules();
+  setError("custom_fields", "");
+  if (!Array.isArray(rules)) {
+    setError("custom_fields", "Line " + rules + ": write field, HighLevel field id, kind.");
+    say("Check the extra fields.", false);
+    return false;
+  }
   say("Checking the connections…", true);
   return client().then(function (c) {
     const location = valueOf("ghl_location_id");

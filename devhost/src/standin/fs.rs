@@ -149,8 +149,41 @@ fn dispatch(state: &mut FsState, api_key: &str, req: &UpstreamRequest, now_ms: i
             create_note(state, note, now_ms)
         }
         "fs-list-contact-filters" => Ok((200, json!({ "filters": state.filters }))),
+        "fs-create-contact" => {
+            let body = body()?;
+            let fields = body.get("contact").unwrap_or(&body).as_object().cloned().ok_or_else(|| error(400, "contact must be an object"))?;
+            let id = state.next_id();
+            let now = state.now(now_ms);
+            state.contacts.push(json!({ "id": id, "created_at": now, "updated_at": now, "emails": [], "custom_field": {} }));
+            let i = state.contacts.len() - 1;
+            if let Err(e) = update_contact(state, i, &fields, now_ms) {
+                state.contacts.pop();
+                return Err(e);
+            }
+            Ok((201, json!({ "contact": view(&state.contacts[i], &includes) })))
+        }
+        "fs-list-contacts" => Ok((200, list_contacts(state, req))),
+        "fs-list-contact-notes" => {
+            let id = id_param()?;
+            contact_index(state, id)?;
+            let users = if includes.iter().any(|i| i == "creater") { json!([{ "id": state.user_id, "display_name": "Dana Devhost" }]) } else { json!([]) };
+            Ok((200, json!({ "notes": state.notes_of(id), "users": users })))
+        }
         other => Err(error(404, format!("devhost: the Freshsales stand-in does not implement {other}"))),
     }
+}
+
+/// One page of the contacts view, newest change first (`sort=updated_at&sort_type=desc`;
+/// every view lists every contact here).
+fn list_contacts(state: &FsState, req: &UpstreamRequest) -> Value {
+    let num = |k: &str, d: usize| req.query_param(k).and_then(|v| v.trim().parse().ok()).unwrap_or(d);
+    let (page, per_page) = (num("page", 1).max(1), num("per_page", 25).clamp(1, 100));
+    let at = |c: &Value| c["updated_at"].as_str().and_then(ghl_bridge::datetime::Instant::parse).map_or(0, |i| i.0);
+    let mut live: Vec<&Value> = state.contacts.iter().filter(|c| c["is_deleted"] != true).collect();
+    live.sort_by(|a, b| at(b).cmp(&at(a)).then(b["id"].as_u64().cmp(&a["id"].as_u64())));
+    let total = live.len();
+    let contacts: Vec<Value> = live.into_iter().skip((page - 1) * per_page).take(per_page).map(|c| view(c, &[])).collect();
+    json!({ "contacts": contacts, "meta": { "total_pages": total.div_ceil(per_page), "total": total } })
 }
 
 fn contact_index(state: &FsState, id: u64) -> Result<usize, (u16, Value)> {
