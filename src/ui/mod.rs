@@ -8,6 +8,7 @@
 //! duplicate search by email, then by phone → the link is stored → the same four reads (the
 //! contact itself comes with the match, so three).
 
+pub mod actions;
 pub mod view;
 
 use std::collections::HashMap;
@@ -22,6 +23,7 @@ use crate::link::LinkRecord;
 use crate::resolve::{self, Lookup, Start};
 use crate::retry::{Backoff, Budget, Decision, RateWindow};
 
+pub use actions::{FormId, Intent, NotifyKind, TaskDraft};
 pub use view::{view, View};
 
 /// Settings the sidebar needs, from the non-secure iparams and the logged-in user.
@@ -164,6 +166,23 @@ pub enum Effect {
     },
     /// Re-render the view.
     Render,
+    /// Show a notification (`showNotify`).
+    Notify {
+        /// Its type.
+        kind: NotifyKind,
+        /// Plain-language text.
+        message: String,
+    },
+    /// Ask first (`showConfirm`); answer with `Msg::Act(Intent::Confirmed(then))` when the
+    /// user chose `save_label`.
+    Confirm {
+        /// The question.
+        message: String,
+        /// The confirming button's label.
+        save_label: String,
+        /// What to do once confirmed.
+        then: Intent,
+    },
 }
 
 /// Something that happened.
@@ -196,6 +215,8 @@ pub enum Msg {
     },
     /// The user asked to look the contact up again after its GHL record went away.
     Relink,
+    /// The user acted on the panel (see [`actions`]).
+    Act(Intent),
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +224,7 @@ enum Purpose {
     FsContact,
     Lookup(Lookup),
     Section(Section),
+    Write(Box<actions::Op>),
 }
 
 #[derive(Debug, Clone)]
@@ -245,6 +267,8 @@ pub struct State {
     backoff: Backoff,
     /// Requests issued since the last activation (for the benchmark and tests).
     pub requests_this_open: u32,
+    /// Forms, drafts and in-flight writes.
+    pub actions: actions::Actions,
 }
 
 impl Default for State {
@@ -267,6 +291,7 @@ impl Default for State {
             rate: RateWindow::default(),
             backoff: Backoff::default(),
             requests_this_open: 0,
+            actions: actions::Actions::default(),
         }
     }
 }
@@ -297,6 +322,9 @@ impl State {
                     // The same activation seen twice (mount and the event): one load is enough.
                     fx.push(Effect::Render);
                     return fx;
+                }
+                if self.fs_id.as_deref() != Some(fs_id.as_str()) {
+                    self.actions.reset();
                 }
                 self.fs_id = Some(fs_id);
                 if self.config.is_some() {
@@ -340,6 +368,12 @@ impl State {
                 }
             }
             Msg::Reply { id, reply } => self.on_reply(id, reply, env, &mut fx),
+            Msg::Act(Intent::Draft { form, field, value }) => {
+                // Typing changes nothing on screen: no re-render (it would move the caret).
+                self.act(Intent::Draft { form, field, value }, env, &mut fx);
+                return fx;
+            }
+            Msg::Act(intent) => self.act(intent, env, &mut fx),
         }
         fx.push(Effect::Render);
         fx
@@ -359,6 +393,7 @@ impl State {
     fn begin(&mut self, fx: &mut Vec<Effect>) {
         self.generation += 1;
         self.pending.clear();
+        self.actions.busy.clear();
         self.requests_this_open = 0;
         self.link = None;
         self.fs_contact = None;
@@ -433,6 +468,7 @@ impl State {
             Purpose::FsContact => self.on_fs_contact(ep, &reply, env, fx),
             Purpose::Lookup(l) => self.on_lookup(ep, &reply, l, env, fx),
             Purpose::Section(s) => self.on_section(ep, &reply, s),
+            Purpose::Write(op) => self.on_write(*op, ep, &reply, env, fx),
         }
     }
 

@@ -15,7 +15,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element};
 
 use crate::datetime::{Instant, Zone};
-use crate::ui::{self, Config, Effect, Env, Msg, State};
+use crate::ui::{self, Config, Effect, Env, Intent, Msg, State};
 pub use client::Client;
 
 /// The viewer's time zone, from the browser.
@@ -88,6 +88,12 @@ fn run(rt: &Rc<Runtime>, fx: Effect) {
             let _ = rt.client.db_set(&key, &value).await;
         }),
         Effect::Render => paint(&rt),
+        Effect::Notify { kind, message } => rt.client.notify(kind.as_str(), &message),
+        Effect::Confirm { message, save_label, then } => spawn_local(async move {
+            if rt.client.confirm(&message, &save_label).await {
+                dispatch(&rt, Msg::Act(Intent::Confirmed(Box::new(then))));
+            }
+        }),
     }
 }
 
@@ -183,6 +189,10 @@ pub fn mount(client: JsValue, root: Element) -> Result<(), JsValue> {
     spawn_local(async move {
         let iparams = rt.client.iparams().await;
         dispatch(&rt, Msg::Configured(config_from(&iparams)));
+        if let Ok(user) = rt.client.data("loggedInUser").await {
+            let name = js_sys::Reflect::get(&user, &"display_name".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            dispatch(&rt, Msg::Act(Intent::User(name)));
+        }
         activate(rt).await;
     });
     Ok(())
