@@ -45,5 +45,6 @@ run "setup" bash scripts/setup.sh
 run "cargo test (host)" cargo test --workspace --all-features
 run "cargo test (wasm32, Node + Chromium)" wasm_tests
 run "build app (wasm + JS fallback)" bash scripts/build-app.sh
-run "browser e2e (node --test)" node --test tests/e2e/*.test.mjs
+run "build devhost (for e2e)" cargo build -p devhost
+run "browser e2e (node --test)" env DEVHOST_NO_BUILD=1 node --test tests/e2e/*.test.mjs
 # ---- end of steps ----

@@ -119,6 +119,14 @@ pub struct Forms {
     pub busy_items: Vec<String>,
 }
 
+impl Default for Forms {
+    /// Every form empty and idle, nothing being edited.
+    fn default() -> Self {
+        let f = |id| FormView { id, busy: false, error: None, values: Vec::new() };
+        Forms { new_task: f(FormId::NewTask), new_note: f(FormId::NewNote), tag: f(FormId::Tag), push: f(FormId::Push), editing: None, busy_items: Vec::new() }
+    }
+}
+
 /// A section that failed while the others did not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionError {

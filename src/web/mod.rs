@@ -4,6 +4,8 @@
 mod client;
 mod dom;
 mod render;
+#[cfg(test)]
+mod tests;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -42,10 +42,14 @@ export function browser() {
   return browserPromise;
 }
 
-after(async () => {
+/** Closes the shared Chromium (if launched) and removes its temp files; runs after each test file. */
+export async function closeBrowser() {
   if (browserPromise) await (await browserPromise).close();
+  browserPromise = null;
   rmSync(TMP, { recursive: true, force: true });
-});
+}
+
+after(closeBrowser);
 
 const isLoopback = (url) => /^(https?|wss?):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(url)
   || /^(data|blob|about):/.test(url);
