@@ -97,7 +97,6 @@ test('a note keeps its newlines, names its author and goes to Freshsales too', a
   await frame.check('[data-form="new-note"] [name="to_freshsales"]');
   await submit(frame, 'new-note');
   await settled(frame);
-  await frame.waitForFunction(async () => true);
   const s = await dh.state(inst);
   const note = of(s.ghl.notes).find((n) => n.body.includes('Wants a demo'));
   assert.equal(note.body, 'Dana Devhost (Freshsales):\nWants a demo\nnext Tuesday');
@@ -113,7 +112,43 @@ test('a note keeps its newlines, names its author and goes to Freshsales too', a
   const fsNote = (await dh.state(inst)).freshsales.notes.find((n) => String(n.id) === pair.fs);
   assert.equal(fsNote.description, note.body);
   assert.equal(await count(inst, 'fsCreateNote'), 1);
+  // Edit, then delete after confirming.
+  await frame.click(`[data-action="edit-note:${note.id}"]`);
+  await fill(frame, `edit-note:${note.id}`, { text: 'Wants a demo\non Wednesday' });
+  await submit(frame, `edit-note:${note.id}`);
+  await settled(frame);
+  assert.equal(of((await ghl(inst)).notes).find((n) => n.id === note.id).body, 'Wants a demo\non Wednesday');
+  await frame.click(`[data-action="delete-note:${note.id}"]`);
+  await frame.waitForFunction((id) => !document.querySelector(`.item[data-id="${id}"]`), note.id);
+  await settled(frame);
+  assert.ok(!of((await ghl(inst)).notes).some((n) => n.id === note.id));
   assert.deepEqual(errors, []);
+});
+
+test('pushing a linked contact sends only the changed fields and never blanks a GHL value', async (t) => {
+  const JOSE = '70042006402';
+  const JOSE_GHL = 'gCnt02JoseNunez00002';
+  const inst = await dh.installation();
+  await dh.control('POST', 'upstream', {
+    installation: inst, api: 'freshsales', method: 'PUT', path: `/crm/sales/api/contacts/${JOSE}`,
+    body: { contact: { last_name: 'Núñez García', mobile_number: '', city: 'Orlando' } },
+  });
+  const before = (await ghl(inst)).contacts.find((c) => c.id === JOSE_GHL);
+  const view = await dh.openContact(t, inst, JOSE);
+  await dh.waitForPanel(view.frame);
+  await view.frame.click('[data-action="push"]');
+  await settled(view.frame);
+  const after = (await ghl(inst)).contacts.find((c) => c.id === JOSE_GHL);
+  assert.equal(after.lastName, 'Núñez García');
+  assert.equal(after.city, 'Orlando');
+  assert.equal(after.phone, before.phone, 'an empty Freshsales phone does not blank GHL\'s');
+  assert.equal(after.companyName, before.companyName);
+  for (const k of ['firstName', 'email', 'tags']) assert.deepEqual(after[k], before[k], k);
+  assert.equal(await count(inst, 'ghlUpdateContact'), 1);
+  assert.equal(await count(inst, 'ghlUpsertContact'), 0, 'a linked contact is updated, not upserted');
+  const link = (await dh.state(inst)).db[`ghlink:${JOSE}`];
+  assert.equal(link.synced.last_name, 'Núñez García');
+  assert.deepEqual(view.errors, []);
 });
 
 test('tags: one added, a case-insensitive duplicate refused, one removed, the others intact', async (t) => {
