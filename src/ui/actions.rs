@@ -217,8 +217,9 @@ pub struct Actions {
     pub busy: HashSet<FormId>,
     /// Inline messages by form.
     pub errors: HashMap<FormId, String>,
-    /// Forms whose last create could not be confirmed either way: look up before creating.
-    pub unverified: HashSet<FormId>,
+    /// Forms whose last create could not be confirmed either way: look up before creating,
+    /// with the ids of the records known before that create.
+    pub unverified: HashMap<FormId, HashSet<String>>,
     /// The open edit form.
     pub editing: Option<FormId>,
     /// Manual-link search results (`None` before a search).
@@ -234,6 +235,13 @@ impl Actions {
             temp: self.temp,
             ..Default::default()
         };
+    }
+
+    /// The contact is loaded again while writes are in flight: their answers will be dropped,
+    /// so a create among them is looked up before that form creates anything again.
+    pub fn interrupted(&mut self) {
+        let creates = self.busy.drain().filter(|f| matches!(f, FormId::NewTask | FormId::NewNote));
+        self.unverified.extend(creates.map(|f| (f, HashSet::new())));
     }
 
     /// A typed value (empty when none).
@@ -582,7 +590,7 @@ impl State {
             }
             _ => {
                 let known = ids(&self.tasks, |t: &ghl::Task| &t.id);
-                if self.actions.unverified.contains(&form) {
+                if let Some(known) = self.actions.unverified.get(&form).cloned() {
                     // The last create's outcome is unknown: look before creating again.
                     let ctx = vec![("contactId", contact)];
                     self.write(
@@ -784,7 +792,7 @@ impl State {
             _ => {
                 let body = note_body(&self.actions.user_name, &text);
                 let known = ids(&self.notes, |n: &ghl::Note| &n.id);
-                if self.actions.unverified.contains(&form) {
+                if let Some(known) = self.actions.unverified.get(&form).cloned() {
                     let op = Op::VerifyNote {
                         form: form.clone(),
                         body,
@@ -1202,7 +1210,8 @@ v.retain(|t| t.id != temp);
                         (None, None) => {
                             self.actions.unverified.remove(&form);
                             self.tasks = Load::Ready(r.tasks);
-                            self.create_task(form, draft, known, env, fx);
+                            let now_known = ids(&self.tasks, |t: &ghl::Task| &t.id);
+                            self.create_task(form, draft, now_known, env, fx);
                         }
                         (None, Some(e)) => {
                             self.actions.unverified.remove(&form);
@@ -1210,7 +1219,7 @@ v.retain(|t| t.id != temp);
                         }
                     }
                 }
-                Err(_) => self.unconfirmed(&form, "task", fx),
+                Err(_) => self.unconfirmed(&form, known, "task", fx),
             },
             Op::UpdateTask { form, old } => match error::decode::<ghl::TaskResponse>(ep, reply) {
                 Ok(r) => {
@@ -1274,7 +1283,8 @@ v.retain(|n| n.id != temp);
                         (Some(n), _) => self.note_created(&form, None, n, &body, to_fs, env, fx),
                         (None, None) => {
                             self.actions.unverified.remove(&form);
-                            self.create_note(form, body, to_fs, known, env, fx);
+                            let now_known = ids(&self.notes, |n: &ghl::Note| &n.id);
+                            self.create_note(form, body, to_fs, now_known, env, fx);
                         }
                         (None, Some(e)) => {
                             self.actions.unverified.remove(&form);
@@ -1282,7 +1292,7 @@ v.retain(|n| n.id != temp);
                         }
                     }
                 }
-                Err(_) => self.unconfirmed(&form, "note", fx),
+                Err(_) => self.unconfirmed(&form, known, "note", fx),
             },
             Op::UpdateNote { form, old } => match error::decode::<ghl::NoteResponse>(ep, reply) {
                 Ok(_) => {
@@ -1442,8 +1452,8 @@ t.retain(|x| *x != tag);
         }
     }
 
-    fn unconfirmed(&mut self, form: &FormId, what: &str, fx: &mut Vec<Effect>) {
-        self.actions.unverified.insert(form.clone());
+    fn unconfirmed(&mut self, form: &FormId, known: HashSet<String>, what: &str, fx: &mut Vec<Effect>) {
+        self.actions.unverified.insert(form.clone(), known);
         let msg = format!("We could not confirm whether the {what} was saved. Press the button again to check before anything is created twice.");
         self.fail_form(form, &msg, fx);
     }

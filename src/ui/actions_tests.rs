@@ -312,7 +312,7 @@ fn when_even_the_lookup_fails_the_next_submit_looks_first() {
     w2.borrow_mut().faults.insert("ghlListTasks", (401, false));
     h.send(new_task("Send contract"));
     assert_eq!(h.templates(), vec!["ghlCreateTask", "ghlListTasks"]);
-    assert!(h.state.actions.unverified.contains(&FormId::NewTask));
+    assert!(h.state.actions.unverified.contains_key(&FormId::NewTask));
     h.log.clear();
     h.send(new_task("Send contract"));
     assert_eq!(
@@ -613,4 +613,18 @@ fn link_by_hand_and_unlink_with_a_tombstone() {
     h.send(Msg::Refresh);
     assert!(h.log.is_empty());
     assert!(matches!(h.view(), View::Notice(n) if n.title == "Not linked to HighLevel"));
+}
+
+#[test]
+fn a_reload_during_a_create_makes_the_next_submit_look_first() {
+    let (mut h, w) = linked();
+    let env = h.env();
+    let fx = h.state.update(new_task("Send contract"), env);
+    let call = fx.into_iter().find_map(|f| if let Effect::Invoke(c) = f { Some(c) } else { None }).unwrap();
+    let _saved = answer(&w, &call); // GHL saved it; the answer never reaches the panel
+    h.send(Msg::Refresh);
+    h.log.clear();
+    h.send(new_task("Send contract"));
+    assert_eq!(h.templates(), vec!["ghlListTasks"], "found, not created again");
+    assert_eq!(w.borrow().tasks.len(), 2);
 }

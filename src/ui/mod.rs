@@ -393,7 +393,7 @@ impl State {
     fn begin(&mut self, fx: &mut Vec<Effect>) {
         self.generation += 1;
         self.pending.clear();
-        self.actions.busy.clear();
+        self.actions.interrupted();
         self.requests_this_open = 0;
         self.link = None;
         self.fs_contact = None;
