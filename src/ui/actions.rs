@@ -64,9 +64,7 @@ impl FormId {
 
     /// The inverse of [`FormId::key`].
     pub fn parse(key: &str) -> Option<Self> {
-        let (kind, id) = key
-            .split_once(':')
-            .map_or((key, None), |(k, i)| (k, Some(i.to_string())));
+        let (kind, id) = key.split_once(':').map_or((key, None), |(k, i)| (k, Some(i.to_string())));
         Some(match (kind, id) {
             ("new-task", None) => FormId::NewTask,
             ("edit-task", Some(i)) => FormId::EditTask(i),
@@ -100,12 +98,7 @@ pub struct TaskDraft {
 impl TaskDraft {
     /// Reads a task form, converting the due time from the viewer's `zone`.
     pub fn from_input(title: &str, body: &str, due: &str, zone: &dyn Zone) -> Self {
-        TaskDraft {
-            title: title.to_string(),
-            body: body.to_string(),
-            due: due.to_string(),
-            due_utc: local_input_to_utc(due, zone),
-        }
+        TaskDraft { title: title.to_string(), body: body.to_string(), due: due.to_string(), due_utc: local_input_to_utc(due, zone) }
     }
 }
 
@@ -230,11 +223,7 @@ pub struct Actions {
 impl Actions {
     /// Forgets everything but the user's name (another contact, or an unlink).
     pub fn reset(&mut self) {
-        *self = Actions {
-            user_name: std::mem::take(&mut self.user_name),
-            temp: self.temp,
-            ..Default::default()
-        };
+        *self = Actions { user_name: std::mem::take(&mut self.user_name), temp: self.temp, ..Default::default() };
     }
 
     /// The contact is loaded again while writes are in flight: their answers will be dropped,
@@ -246,79 +235,28 @@ impl Actions {
 
     /// A typed value (empty when none).
     pub fn draft(&self, form: &FormId, field: &str) -> Option<&str> {
-        self.drafts
-            .get(form)
-            .and_then(|d| d.get(field))
-            .map(String::as_str)
+        self.drafts.get(form).and_then(|d| d.get(field)).map(String::as_str)
     }
 }
 
 /// A write waiting for its answer.
 #[derive(Debug, Clone)]
 pub(super) enum Op {
-    CreateTask {
-        form: FormId,
-        temp: String,
-        draft: TaskDraft,
-        known: HashSet<String>,
-    },
-    VerifyTask {
-        form: FormId,
-        draft: TaskDraft,
-        known: HashSet<String>,
-        cause: Option<ApiError>,
-    },
-    UpdateTask {
-        form: FormId,
-        old: ghl::Task,
-    },
-    DeleteTask {
-        old: ghl::Task,
-        index: usize,
-    },
-    CreateNote {
-        form: FormId,
-        temp: String,
-        body: String,
-        to_fs: bool,
-        known: HashSet<String>,
-    },
-    VerifyNote {
-        form: FormId,
-        body: String,
-        to_fs: bool,
-        known: HashSet<String>,
-        cause: Option<ApiError>,
-    },
-    UpdateNote {
-        form: FormId,
-        old: ghl::Note,
-    },
-    DeleteNote {
-        old: ghl::Note,
-        index: usize,
-    },
-    FsNote {
-        ghl_id: String,
-    },
-    AddTag {
-        tag: String,
-    },
-    RemoveTag {
-        tag: String,
-        index: usize,
-    },
+    CreateTask { form: FormId, temp: String, draft: TaskDraft, known: HashSet<String> },
+    VerifyTask { form: FormId, draft: TaskDraft, known: HashSet<String>, cause: Option<ApiError> },
+    UpdateTask { form: FormId, old: ghl::Task },
+    DeleteTask { old: ghl::Task, index: usize },
+    CreateNote { form: FormId, temp: String, body: String, to_fs: bool, known: HashSet<String> },
+    VerifyNote { form: FormId, body: String, to_fs: bool, known: HashSet<String>, cause: Option<ApiError> },
+    UpdateNote { form: FormId, old: ghl::Note },
+    DeleteNote { old: ghl::Note, index: usize },
+    FsNote { ghl_id: String },
+    AddTag { tag: String },
+    RemoveTag { tag: String, index: usize },
     PushRead,
-    Upsert {
-        sent: Snapshot,
-    },
-    VerifyUpsert {
-        sent: Snapshot,
-        cause: ApiError,
-    },
-    UpdateContact {
-        synced: Snapshot,
-    },
+    Upsert { sent: Snapshot },
+    VerifyUpsert { sent: Snapshot, cause: ApiError },
+    UpdateContact { synced: Snapshot },
     Search,
 }
 
@@ -368,9 +306,7 @@ fn same_instant(a: Option<&str>, b: Option<&str>) -> bool {
 }
 
 fn ids<T>(l: &Load<Vec<T>>, id: impl Fn(&T) -> &str) -> HashSet<String> {
-    l.ready()
-        .map(|v| v.iter().map(|t| id(t).to_string()).collect())
-        .unwrap_or_default()
+    l.ready().map(|v| v.iter().map(|t| id(t).to_string()).collect()).unwrap_or_default()
 }
 
 fn body_of<T: serde::Serialize>(t: &T) -> Option<String> {
@@ -394,18 +330,12 @@ impl State {
     }
 
     fn notify(fx: &mut Vec<Effect>, kind: NotifyKind, message: impl Into<String>) {
-        fx.push(Effect::Notify {
-            kind,
-            message: message.into(),
-        });
+        fx.push(Effect::Notify { kind, message: message.into() });
     }
 
     fn save_link(&self, fx: &mut Vec<Effect>) {
         if let Some(Ok(value)) = self.link.as_ref().map(LinkRecord::to_stored) {
-            fx.push(Effect::DbSet {
-                key: LinkRecord::key(&self.link.as_ref().expect("checked").fs_id),
-                value,
-            });
+            fx.push(Effect::DbSet { key: LinkRecord::key(&self.link.as_ref().expect("checked").fs_id), value });
         }
     }
 
@@ -422,9 +352,7 @@ impl State {
 
     fn fail_form(&mut self, form: &FormId, message: &str, fx: &mut Vec<Effect>) {
         self.actions.busy.remove(form);
-        self.actions
-            .errors
-            .insert(form.clone(), message.to_string());
+        self.actions.errors.insert(form.clone(), message.to_string());
         Self::notify(fx, NotifyKind::Danger, message);
     }
 
@@ -438,79 +366,34 @@ impl State {
         }
     }
 
-    fn write(
-        &mut self,
-        op: Op,
-        template: &'static str,
-        ctx: Vec<(&str, String)>,
-        body: Option<String>,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn write(&mut self, op: Op, template: &'static str, ctx: Vec<(&str, String)>, body: Option<String>, env: Env, fx: &mut Vec<Effect>) {
         let ctx = ctx.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        self.request(
-            Purpose::Write(Box::new(op)),
-            template,
-            ctx,
-            vec![],
-            body,
-            env,
-            fx,
-        );
+        self.request(Purpose::Write(Box::new(op)), template, ctx, vec![], body, env, fx);
     }
 
     /// Handles a user intent.
     pub(super) fn act(&mut self, intent: Intent, env: Env, fx: &mut Vec<Effect>) {
         let confirm = |fx: &mut Vec<Effect>, message: &str, label: &str, then: Intent| {
-            fx.push(Effect::Confirm {
-                message: message.into(),
-                save_label: label.into(),
-                then,
-            });
+            fx.push(Effect::Confirm { message: message.into(), save_label: label.into(), then });
         };
         match intent {
             Intent::User(name) => self.actions.user_name = name,
             Intent::Draft { form, field, value } => {
-                self.actions
-                    .drafts
-                    .entry(form)
-                    .or_default()
-                    .insert(field, value);
+                self.actions.drafts.entry(form).or_default().insert(field, value);
             }
             Intent::Open(form) => self.actions.editing = Some(form),
             Intent::Close => self.actions.editing = None,
             Intent::SubmitTask { form, draft } => self.submit_task(form, draft, env, fx),
-            Intent::SetCompleted { task_id, completed } => {
-                self.set_completed(&task_id, completed, env, fx)
-            }
-            Intent::DeleteTask(id) => confirm(
-                fx,
-                "Delete this task in HighLevel?",
-                "Delete",
-                Intent::DeleteTask(id),
-            ),
-            Intent::SubmitNote {
-                form,
-                text,
-                to_freshsales,
-            } => self.submit_note(form, text, to_freshsales, env, fx),
-            Intent::DeleteNote(id) => confirm(
-                fx,
-                "Delete this note in HighLevel?",
-                "Delete",
-                Intent::DeleteNote(id),
-            ),
+            Intent::SetCompleted { task_id, completed } => self.set_completed(&task_id, completed, env, fx),
+            Intent::DeleteTask(id) => confirm(fx, "Delete this task in HighLevel?", "Delete", Intent::DeleteTask(id)),
+            Intent::SubmitNote { form, text, to_freshsales } => self.submit_note(form, text, to_freshsales, env, fx),
+            Intent::DeleteNote(id) => confirm(fx, "Delete this note in HighLevel?", "Delete", Intent::DeleteNote(id)),
             Intent::AddTag(t) => self.add_tag(&t, env, fx),
             Intent::RemoveTag(t) => self.remove_tag(&t, env, fx),
             Intent::Push => self.push(env, fx),
             Intent::Search(q) => self.search(&q, env, fx),
             Intent::Pick(id) => self.pick(&id, env, fx),
-            Intent::Unlink => confirm(
-                fx,
-                "Unlink this contact from HighLevel? Nothing is deleted.",
-                "Unlink",
-                Intent::Unlink,
-            ),
+            Intent::Unlink => confirm(fx, "Unlink this contact from HighLevel? Nothing is deleted.", "Unlink", Intent::Unlink),
             Intent::Confirmed(i) => match *i {
                 Intent::DeleteTask(id) => self.delete_task(&id, env, fx),
                 Intent::DeleteNote(id) => self.delete_note(&id, env, fx),
@@ -526,16 +409,8 @@ impl State {
         let (Some(contact), Load::Ready(_)) = (self.ghl_id(), &self.tasks) else {
             return;
         };
-        for (k, v) in [
-            ("title", &draft.title),
-            ("body", &draft.body),
-            ("due", &draft.due),
-        ] {
-            self.actions
-                .drafts
-                .entry(form.clone())
-                .or_default()
-                .insert(k.into(), v.clone());
+        for (k, v) in [("title", &draft.title), ("body", &draft.body), ("due", &draft.due)] {
+            self.actions.drafts.entry(form.clone()).or_default().insert(k.into(), v.clone());
         }
         if self.actions.busy.contains(&form) {
             return;
@@ -555,20 +430,10 @@ impl State {
         let due = draft.due_utc.clone().unwrap_or_default();
         match &form {
             FormId::EditTask(id) => {
-                let Some(old) = self
-                    .tasks
-                    .ready()
-                    .and_then(|t| t.iter().find(|t| t.id == *id))
-                    .cloned()
-                else {
+                let Some(old) = self.tasks.ready().and_then(|t| t.iter().find(|t| t.id == *id)).cloned() else {
                     return self.fail_form(&form, "This task is no longer in the list.", fx);
                 };
-                let edit = TaskEdit {
-                    title: Some(draft.title.trim().into()),
-                    body: Some(draft.body.clone()),
-                    due_date: Some(due),
-                    completed: None,
-                };
+                let edit = TaskEdit { title: Some(draft.title.trim().into()), body: Some(draft.body.clone()), due_date: Some(due), completed: None };
                 let body = UpdateTask::whole(&old, edit);
                 self.replace_task(id, |t| {
                     t.title = body.title.clone();
@@ -576,36 +441,14 @@ impl State {
                     t.due_date = body.due_date.clone();
                 });
                 let ctx = vec![("contactId", contact), ("taskId", id.clone())];
-                self.write(
-                    Op::UpdateTask {
-                        form: form.clone(),
-                        old,
-                    },
-                    "ghlUpdateTask",
-                    ctx,
-                    body_of(&body),
-                    env,
-                    fx,
-                );
+                self.write(Op::UpdateTask { form: form.clone(), old }, "ghlUpdateTask", ctx, body_of(&body), env, fx);
             }
             _ => {
                 let known = ids(&self.tasks, |t: &ghl::Task| &t.id);
                 if let Some(known) = self.actions.unverified.get(&form).cloned() {
                     // The last create's outcome is unknown: look before creating again.
                     let ctx = vec![("contactId", contact)];
-                    self.write(
-                        Op::VerifyTask {
-                            form: form.clone(),
-                            draft,
-                            known,
-                            cause: None,
-                        },
-                        "ghlListTasks",
-                        ctx,
-                        None,
-                        env,
-                        fx,
-                    );
+                    self.write(Op::VerifyTask { form: form.clone(), draft, known, cause: None }, "ghlListTasks", ctx, None, env, fx);
                     return;
                 }
                 self.create_task(form, draft, known, env, fx);
@@ -613,14 +456,7 @@ impl State {
         }
     }
 
-    fn create_task(
-        &mut self,
-        form: FormId,
-        draft: TaskDraft,
-        known: HashSet<String>,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn create_task(&mut self, form: FormId, draft: TaskDraft, known: HashSet<String>, env: Env, fx: &mut Vec<Effect>) {
         let Some(contact) = self.ghl_id() else { return };
         let body = ghl::CreateTask {
             title: draft.title.trim().into(),
@@ -639,26 +475,11 @@ impl State {
                 ..Default::default()
             });
         }
-        self.write(
-            Op::CreateTask {
-                form,
-                temp,
-                draft,
-                known,
-            },
-            "ghlCreateTask",
-            vec![("contactId", contact)],
-            body_of(&body),
-            env,
-            fx,
-        );
+        self.write(Op::CreateTask { form, temp, draft, known }, "ghlCreateTask", vec![("contactId", contact)], body_of(&body), env, fx);
     }
 
     fn replace_task(&mut self, id: &str, f: impl FnOnce(&mut ghl::Task)) {
-        if let Some(t) = self
-            .tasks_mut()
-            .and_then(|v| v.iter_mut().find(|t| t.id == id))
-        {
+        if let Some(t) = self.tasks_mut().and_then(|v| v.iter_mut().find(|t| t.id == id)) {
             f(t);
         }
     }
@@ -680,12 +501,7 @@ impl State {
     fn set_completed(&mut self, task_id: &str, completed: bool, env: Env, fx: &mut Vec<Effect>) {
         let form = FormId::Task(task_id.into());
         let Some(contact) = self.ghl_id() else { return };
-        let Some(old) = self
-            .tasks
-            .ready()
-            .and_then(|t| t.iter().find(|t| t.id == task_id))
-            .cloned()
-        else {
+        let Some(old) = self.tasks.ready().and_then(|t| t.iter().find(|t| t.id == task_id)).cloned() else {
             return;
         };
         if !self.claim(&form) {
@@ -693,23 +509,12 @@ impl State {
         }
         self.replace_task(task_id, |t| t.completed = completed);
         let ctx = vec![("contactId", contact), ("taskId", task_id.to_string())];
-        self.write(
-            Op::UpdateTask { form, old },
-            "ghlCompleteTask",
-            ctx,
-            body_of(&ghl::TaskCompleted { completed }),
-            env,
-            fx,
-        );
+        self.write(Op::UpdateTask { form, old }, "ghlCompleteTask", ctx, body_of(&ghl::TaskCompleted { completed }), env, fx);
     }
 
     fn delete_task(&mut self, task_id: &str, env: Env, fx: &mut Vec<Effect>) {
         let Some(contact) = self.ghl_id() else { return };
-        let Some(index) = self
-            .tasks
-            .ready()
-            .and_then(|t| t.iter().position(|t| t.id == task_id))
-        else {
+        let Some(index) = self.tasks.ready().and_then(|t| t.iter().position(|t| t.id == task_id)) else {
             return;
         };
         if !self.claim(&FormId::Task(task_id.into())) {
@@ -717,97 +522,43 @@ impl State {
         }
         let old = self.tasks_mut().expect("ready").remove(index);
         let ctx = vec![("contactId", contact), ("taskId", task_id.to_string())];
-        self.write(
-            Op::DeleteTask { old, index },
-            "ghlDeleteTask",
-            ctx,
-            None,
-            env,
-            fx,
-        );
+        self.write(Op::DeleteTask { old, index }, "ghlDeleteTask", ctx, None, env, fx);
     }
 
     // ---- notes ----------------------------------------------------------------------------
 
-    fn submit_note(
-        &mut self,
-        form: FormId,
-        text: String,
-        to_fs: bool,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn submit_note(&mut self, form: FormId, text: String, to_fs: bool, env: Env, fx: &mut Vec<Effect>) {
         let (Some(contact), Load::Ready(_)) = (self.ghl_id(), &self.notes) else {
             return;
         };
-        self.actions
-            .drafts
-            .entry(form.clone())
-            .or_default()
-            .insert("text".into(), text.clone());
+        self.actions.drafts.entry(form.clone()).or_default().insert("text".into(), text.clone());
         if self.actions.busy.contains(&form) {
             return;
         }
         if text.trim().is_empty() {
-            self.actions
-                .errors
-                .insert(form, "Write something in the note first.".into());
+            self.actions.errors.insert(form, "Write something in the note first.".into());
             return;
         }
         self.claim(&form);
         match &form {
             FormId::EditNote(id) => {
-                let Some(old) = self
-                    .notes
-                    .ready()
-                    .and_then(|n| n.iter().find(|n| n.id == *id))
-                    .cloned()
-                else {
+                let Some(old) = self.notes.ready().and_then(|n| n.iter().find(|n| n.id == *id)).cloned() else {
                     return self.fail_form(&form, "This note is no longer in the list.", fx);
                 };
                 let body = text.trim_end().to_string();
-                if let Some(n) = self
-                    .notes_mut()
-                    .and_then(|v| v.iter_mut().find(|n| n.id == *id))
-                {
+                if let Some(n) = self.notes_mut().and_then(|v| v.iter_mut().find(|n| n.id == *id)) {
                     n.body = Some(body.clone());
                 }
                 let ctx = vec![("contactId", contact), ("id", id.clone())];
-                let update = ghl::UpdateNote {
-                    body: Some(body),
-                    ..Default::default()
-                };
-                self.write(
-                    Op::UpdateNote {
-                        form: form.clone(),
-                        old,
-                    },
-                    "ghlUpdateNote",
-                    ctx,
-                    body_of(&update),
-                    env,
-                    fx,
-                );
+                let update = ghl::UpdateNote { body: Some(body), ..Default::default() };
+                self.write(Op::UpdateNote { form: form.clone(), old }, "ghlUpdateNote", ctx, body_of(&update), env, fx);
             }
             _ => {
                 let body = note_body(&self.actions.user_name, &text);
                 let known = ids(&self.notes, |n: &ghl::Note| &n.id);
                 if let Some(known) = self.actions.unverified.get(&form).cloned() {
-                    let op = Op::VerifyNote {
-                        form: form.clone(),
-                        body,
-                        to_fs,
-                        known,
-                        cause: None,
-                    };
-                    self.write(
-                        op,
-                        "ghlListNotes",
-                        vec![("contactId", contact)],
-                        None,
-                        env,
-                        fx,
-                    );
+                    let op = Op::VerifyNote { form: form.clone(), body, to_fs, known, cause: None };
+                    self.write(op, "ghlListNotes", vec![("contactId", contact)], None, env, fx);
                     return;
                 }
                 self.create_note(form, body, to_fs, known, env, fx);
@@ -815,53 +566,20 @@ impl State {
         }
     }
 
-    fn create_note(
-        &mut self,
-        form: FormId,
-        body: String,
-        to_fs: bool,
-        known: HashSet<String>,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn create_note(&mut self, form: FormId, body: String, to_fs: bool, known: HashSet<String>, env: Env, fx: &mut Vec<Effect>) {
         let Some(contact) = self.ghl_id() else { return };
         let temp = self.temp_id();
         let at = Instant(env.now).to_rfc3339();
         if let Some(notes) = self.notes_mut() {
-            notes.push(ghl::Note {
-                id: temp.clone(),
-                body: Some(body.clone()),
-                date_added: Some(at),
-                ..Default::default()
-            });
+            notes.push(ghl::Note { id: temp.clone(), body: Some(body.clone()), date_added: Some(at), ..Default::default() });
         }
-        let req = ghl::CreateNote {
-            body: body.clone(),
-            ..Default::default()
-        };
-        self.write(
-            Op::CreateNote {
-                form,
-                temp,
-                body,
-                to_fs,
-                known,
-            },
-            "ghlCreateNote",
-            vec![("contactId", contact)],
-            body_of(&req),
-            env,
-            fx,
-        );
+        let req = ghl::CreateNote { body: body.clone(), ..Default::default() };
+        self.write(Op::CreateNote { form, temp, body, to_fs, known }, "ghlCreateNote", vec![("contactId", contact)], body_of(&req), env, fx);
     }
 
     fn delete_note(&mut self, note_id: &str, env: Env, fx: &mut Vec<Effect>) {
         let Some(contact) = self.ghl_id() else { return };
-        let Some(index) = self
-            .notes
-            .ready()
-            .and_then(|n| n.iter().position(|n| n.id == note_id))
-        else {
+        let Some(index) = self.notes.ready().and_then(|n| n.iter().position(|n| n.id == note_id)) else {
             return;
         };
         if !self.claim(&FormId::Note(note_id.into())) {
@@ -869,36 +587,16 @@ impl State {
         }
         let old = self.notes_mut().expect("ready").remove(index);
         let ctx = vec![("contactId", contact), ("id", note_id.to_string())];
-        self.write(
-            Op::DeleteNote { old, index },
-            "ghlDeleteNote",
-            ctx,
-            None,
-            env,
-            fx,
-        );
+        self.write(Op::DeleteNote { old, index }, "ghlDeleteNote", ctx, None, env, fx);
     }
 
     /// Copies a new GHL note to the Freshsales contact (after the GHL note exists).
-    fn copy_note_to_freshsales(
-        &mut self,
-        ghl_id: String,
-        body: &str,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn copy_note_to_freshsales(&mut self, ghl_id: String, body: &str, env: Env, fx: &mut Vec<Effect>) {
         let Some(fs) = self.fs_id.as_deref().and_then(|s| s.parse::<u64>().ok()) else {
             return;
         };
         let req = NoteCreate::on_contact(FsId(fs), body);
-        self.write(
-            Op::FsNote { ghl_id },
-            "fsCreateNote",
-            vec![],
-            body_of(&req),
-            env,
-            fx,
-        );
+        self.write(Op::FsNote { ghl_id }, "fsCreateNote", vec![], body_of(&req), env, fx);
     }
 
     // ---- tags -----------------------------------------------------------------------------
@@ -912,11 +610,7 @@ impl State {
 
     fn add_tag(&mut self, raw: &str, env: Env, fx: &mut Vec<Effect>) {
         let form = FormId::Tag;
-        self.actions
-            .drafts
-            .entry(form.clone())
-            .or_default()
-            .insert("tag".into(), raw.into());
+        self.actions.drafts.entry(form.clone()).or_default().insert("tag".into(), raw.into());
         let (Some(contact), Load::Ready(c)) = (self.ghl_id(), &self.contact) else {
             return;
         };
@@ -928,64 +622,32 @@ impl State {
             return;
         };
         if c.tags.iter().any(|t| t.trim().eq_ignore_ascii_case(&tag)) {
-            self.actions.errors.insert(
-                form,
-                format!("This contact already has the tag \u{201c}{tag}\u{201d}."),
-            );
+            self.actions.errors.insert(form, format!("This contact already has the tag \u{201c}{tag}\u{201d}."));
             return;
         }
         self.claim(&form);
         self.tags_mut().expect("ready").push(tag.clone());
-        let body = ghl::Tags {
-            tags: vec![tag.clone()],
-        };
-        self.write(
-            Op::AddTag { tag },
-            "ghlAddTags",
-            vec![("contactId", contact)],
-            body_of(&body),
-            env,
-            fx,
-        );
+        let body = ghl::Tags { tags: vec![tag.clone()] };
+        self.write(Op::AddTag { tag }, "ghlAddTags", vec![("contactId", contact)], body_of(&body), env, fx);
     }
 
     fn remove_tag(&mut self, tag: &str, env: Env, fx: &mut Vec<Effect>) {
         let Some(contact) = self.ghl_id() else { return };
-        let Some(index) = self
-            .contact
-            .ready()
-            .and_then(|c| c.tags.iter().position(|t| t == tag))
-        else {
+        let Some(index) = self.contact.ready().and_then(|c| c.tags.iter().position(|t| t == tag)) else {
             return;
         };
         if !self.claim(&FormId::Tag) {
             return;
         }
         let tag = self.tags_mut().expect("ready").remove(index);
-        let body = ghl::Tags {
-            tags: vec![tag.clone()],
-        };
-        self.write(
-            Op::RemoveTag { tag, index },
-            "ghlRemoveTags",
-            vec![("contactId", contact)],
-            body_of(&body),
-            env,
-            fx,
-        );
+        let body = ghl::Tags { tags: vec![tag.clone()] };
+        self.write(Op::RemoveTag { tag, index }, "ghlRemoveTags", vec![("contactId", contact)], body_of(&body), env, fx);
     }
 
     // ---- push, search, link ---------------------------------------------------------------
 
     fn mapping(&self) -> MappingConfig {
-        MappingConfig {
-            default_country: self
-                .config
-                .as_ref()
-                .map(|c| c.default_country.clone())
-                .unwrap_or_default(),
-            ..Default::default()
-        }
+        MappingConfig { default_country: self.config.as_ref().map(|c| c.default_country.clone()).unwrap_or_default(), ..Default::default() }
     }
 
     fn push(&mut self, env: Env, fx: &mut Vec<Effect>) {
@@ -994,14 +656,7 @@ impl State {
         }
         match self.fs_contact.clone() {
             Some(c) => self.push_contact(&c, env, fx),
-            None => self.write(
-                Op::PushRead,
-                "fsGetContact",
-                vec![("id", self.fs_id.clone().unwrap_or_default())],
-                None,
-                env,
-                fx,
-            ),
+            None => self.write(Op::PushRead, "fsGetContact", vec![("id", self.fs_id.clone().unwrap_or_default())], None, env, fx),
         }
     }
 
@@ -1012,65 +667,26 @@ impl State {
             (Some(id), Load::Ready(c)) => {
                 let ghl = mapping::snapshot_ghl(c, &cfg);
                 let changes = mapping::push_changes(&snap, &ghl);
-                let mut synced = Snapshot(
-                    snap.0
-                        .iter()
-                        .filter(|(f, v)| ghl.get(f) == Some(v.as_str()))
-                        .map(|(f, v)| (f.clone(), v.clone()))
-                        .collect(),
-                );
+                let mut synced = Snapshot(snap.0.iter().filter(|(f, v)| ghl.get(f) == Some(v.as_str())).map(|(f, v)| (f.clone(), v.clone())).collect());
                 synced.0.extend(changes.0.clone());
                 if changes.is_empty() {
                     self.actions.busy.remove(&FormId::Push);
-                    return Self::notify(
-                        fx,
-                        NotifyKind::Info,
-                        "HighLevel already has this contact's details.",
-                    );
+                    return Self::notify(fx, NotifyKind::Info, "HighLevel already has this contact's details.");
                 }
                 let body = mapping::update_body(&changes, &cfg);
-                self.write(
-                    Op::UpdateContact { synced },
-                    "ghlUpdateContact",
-                    vec![("contactId", id)],
-                    body_of(&body),
-                    env,
-                    fx,
-                );
+                self.write(Op::UpdateContact { synced }, "ghlUpdateContact", vec![("contactId", id)], body_of(&body), env, fx);
             }
-            (Some(_), _) => self.fail_form(
-                &FormId::Push,
-                "Wait until the HighLevel contact has loaded.",
-                fx,
-            ),
+            (Some(_), _) => self.fail_form(&FormId::Push, "Wait until the HighLevel contact has loaded.", fx),
             (None, _) => {
-                let location = self
-                    .config
-                    .as_ref()
-                    .map(|c| c.location_id.clone())
-                    .unwrap_or_default();
+                let location = self.config.as_ref().map(|c| c.location_id.clone()).unwrap_or_default();
                 let body = mapping::upsert_body(&snap, &cfg, &location);
-                self.write(
-                    Op::Upsert { sent: snap },
-                    "ghlUpsertContact",
-                    vec![],
-                    body_of(&body),
-                    env,
-                    fx,
-                );
+                self.write(Op::Upsert { sent: snap }, "ghlUpsertContact", vec![], body_of(&body), env, fx);
             }
         }
     }
 
     /// Links to `id` after a push or a pick and loads its sections.
-    fn link_to(
-        &mut self,
-        id: &str,
-        by: LinkedBy,
-        contact: Option<ghl::Contact>,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn link_to(&mut self, id: &str, by: LinkedBy, contact: Option<ghl::Contact>, env: Env, fx: &mut Vec<Effect>) {
         if let Some(link) = &mut self.link {
             // A user's own action lifts a manual-unlink tombstone.
             if !link.link(id, by, env.now) {
@@ -1083,58 +699,29 @@ impl State {
         match contact {
             Some(c) => {
                 self.contact = Load::Ready(c);
-                self.fetch_sections(
-                    id,
-                    &[Section::Tasks, Section::Notes, Section::Appointments],
-                    env,
-                    fx,
-                );
+                self.fetch_sections(id, &[Section::Tasks, Section::Notes, Section::Appointments], env, fx);
             }
             None => self.fetch_sections(id, &Section::ALL, env, fx),
         }
     }
 
     fn search(&mut self, q: &str, env: Env, fx: &mut Vec<Effect>) {
-        self.actions
-            .drafts
-            .entry(FormId::Search)
-            .or_default()
-            .insert("q".into(), q.into());
+        self.actions.drafts.entry(FormId::Search).or_default().insert("q".into(), q.into());
         if self.actions.busy.contains(&FormId::Search) {
             return;
         }
         if q.trim().is_empty() {
-            self.actions.errors.insert(
-                FormId::Search,
-                "Enter a name, email or phone to search for.".into(),
-            );
+            self.actions.errors.insert(FormId::Search, "Enter a name, email or phone to search for.".into());
             return;
         }
         self.claim(&FormId::Search);
-        let location = self
-            .config
-            .as_ref()
-            .map(|c| c.location_id.clone())
-            .unwrap_or_default();
+        let location = self.config.as_ref().map(|c| c.location_id.clone()).unwrap_or_default();
         let body = ghl::SearchContacts::text(&location, q, 10);
-        self.write(
-            Op::Search,
-            "ghlSearchContacts",
-            vec![],
-            body_of(&body),
-            env,
-            fx,
-        );
+        self.write(Op::Search, "ghlSearchContacts", vec![], body_of(&body), env, fx);
     }
 
     fn pick(&mut self, id: &str, env: Env, fx: &mut Vec<Effect>) {
-        if self.ghl_id().is_some()
-            || !self
-                .actions
-                .hits
-                .as_ref()
-                .is_some_and(|h| h.iter().any(|h| h.id == id))
-        {
+        if self.ghl_id().is_some() || !self.actions.hits.as_ref().is_some_and(|h| h.iter().any(|h| h.id == id)) {
             return;
         }
         self.actions.drafts.remove(&FormId::Search);
@@ -1152,29 +739,14 @@ impl State {
         self.save_link(fx);
         self.reset_sections();
         self.actions.reset();
-        self.phase = Phase::NotFound {
-            email: None,
-            phone: None,
-            unlinked: true,
-        };
-        Self::notify(
-            fx,
-            NotifyKind::Success,
-            "Unlinked. This contact will not be matched automatically again.",
-        );
+        self.phase = Phase::NotFound { email: None, phone: None, unlinked: true };
+        Self::notify(fx, NotifyKind::Success, "Unlinked. This contact will not be matched automatically again.");
     }
 
     // ---- answers --------------------------------------------------------------------------
 
     /// Handles the answer to a write (or to a write's lookup).
-    pub(super) fn on_write(
-        &mut self,
-        op: Op,
-        ep: &Endpoint,
-        reply: &RawReply,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    pub(super) fn on_write(&mut self, op: Op, ep: &Endpoint, reply: &RawReply, env: Env, fx: &mut Vec<Effect>) {
         match op {
             Op::CreateTask { form, temp, draft, known } => match error::decode::<ghl::TaskResponse>(ep, reply) {
                 Ok(r) => {
@@ -1184,8 +756,8 @@ impl State {
                 }
                 Err(e) => {
                     if let Some(v) = self.tasks_mut() {
-v.retain(|t| t.id != temp);
-}
+                        v.retain(|t| t.id != temp);
+                    }
                     if let ApiError::UncertainWrite { .. } = e {
                         let ctx = vec![("contactId", self.ghl_id().unwrap_or_default())];
                         self.write(Op::VerifyTask { form, draft, known, cause: Some(e) }, "ghlListTasks", ctx, None, env, fx);
@@ -1198,7 +770,9 @@ v.retain(|t| t.id != temp);
                 Ok(r) => {
                     let title = draft.title.trim();
                     let found = r.tasks.iter().find(|t| {
-                        !known.contains(&t.id) && t.title.as_deref().map(str::trim) == Some(title) && same_instant(t.due_date.as_deref(), draft.due_utc.as_deref())
+                        !known.contains(&t.id)
+                            && t.title.as_deref().map(str::trim) == Some(title)
+                            && same_instant(t.due_date.as_deref(), draft.due_utc.as_deref())
                     });
                     match (found, cause) {
                         (Some(_), _) => {
@@ -1248,8 +822,8 @@ v.retain(|t| t.id != temp);
                 match error::classify(ep, reply) {
                     Ok(()) | Err(ApiError::NotFound) => {
                         if let Some(l) = self.link.as_mut() {
-l.forget_task(&old.id);
-}
+                            l.forget_task(&old.id);
+                        }
                         self.done_form(&form);
                         Self::notify(fx, NotifyKind::Success, "Task deleted in HighLevel.");
                     }
@@ -1265,8 +839,8 @@ l.forget_task(&old.id);
                 Ok(r) => self.note_created(&form, Some(&temp), r.note, &body, to_fs, env, fx),
                 Err(e) => {
                     if let Some(v) = self.notes_mut() {
-v.retain(|n| n.id != temp);
-}
+                        v.retain(|n| n.id != temp);
+                    }
                     if let ApiError::UncertainWrite { .. } = e {
                         let ctx = vec![("contactId", self.ghl_id().unwrap_or_default())];
                         self.write(Op::VerifyNote { form, body, to_fs, known, cause: Some(e) }, "ghlListNotes", ctx, None, env, fx);
@@ -1312,8 +886,8 @@ v.retain(|n| n.id != temp);
                     Ok(()) | Err(ApiError::NotFound) => {
                         if self.link.as_ref().is_some_and(|l| l.note_by_ghl(&old.id).is_some()) {
                             if let Some(l) = self.link.as_mut() {
-l.forget_note(&old.id);
-}
+                                l.forget_note(&old.id);
+                            }
                             self.save_link(fx);
                         }
                         self.done_form(&form);
@@ -1341,15 +915,15 @@ l.forget_note(&old.id);
                 Ok(r) => {
                     if !r.tags.is_empty() {
                         if let Some(t) = self.tags_mut() {
-*t = r.tags;
-}
+                            *t = r.tags;
+                        }
                     }
                     self.done_form(&FormId::Tag);
                 }
                 Err(e) => {
                     if let Some(t) = self.tags_mut() {
-t.retain(|x| *x != tag);
-}
+                        t.retain(|x| *x != tag);
+                    }
                     self.fail_form(&FormId::Tag, failed(&e), fx);
                 }
             },
@@ -1392,7 +966,9 @@ t.retain(|x| *x != tag);
             Op::VerifyUpsert { sent, cause } => match error::decode::<ghl::DuplicateResponse>(ep, reply) {
                 Ok(ghl::DuplicateResponse { contact: Some(c), .. }) => self.pushed(c, &sent, env, fx),
                 Ok(_) => self.fail_form(&FormId::Push, &format!("The contact was not created in HighLevel. {}", failed(&cause)), fx),
-                Err(_) => self.fail_form(&FormId::Push, "We could not confirm whether HighLevel saved the contact. Reload the contact before trying again.", fx),
+                Err(_) => {
+                    self.fail_form(&FormId::Push, "We could not confirm whether HighLevel saved the contact. Reload the contact before trying again.", fx)
+                }
             },
             Op::UpdateContact { synced } => match error::decode::<ghl::UpdateContactResponse>(ep, reply) {
                 Ok(r) => {
@@ -1415,7 +991,8 @@ t.retain(|x| *x != tag);
                         .iter()
                         .filter(|c| !c.id.is_empty())
                         .map(|c| {
-                            let detail = [c.email.clone(), c.phone.clone()].into_iter().flatten().filter(|s| !s.trim().is_empty()).collect::<Vec<_>>().join(" · ");
+                            let detail =
+                                [c.email.clone(), c.phone.clone()].into_iter().flatten().filter(|s| !s.trim().is_empty()).collect::<Vec<_>>().join(" · ");
                             let name = Some(c.display_name()).filter(|n| !n.is_empty()).unwrap_or_else(|| "Unnamed contact".into());
                             Hit { id: c.id.clone(), name, detail }
                         })
@@ -1429,16 +1006,7 @@ t.retain(|x| *x != tag);
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn note_created(
-        &mut self,
-        form: &FormId,
-        temp: Option<&str>,
-        note: ghl::Note,
-        body: &str,
-        to_fs: bool,
-        env: Env,
-        fx: &mut Vec<Effect>,
-    ) {
+    fn note_created(&mut self, form: &FormId, temp: Option<&str>, note: ghl::Note, body: &str, to_fs: bool, env: Env, fx: &mut Vec<Effect>) {
         let id = note.id.clone();
         if let (Some(temp), Some(v)) = (temp, self.notes_mut()) {
             if let Some(n) = v.iter_mut().find(|n| n.id == temp) {
@@ -1466,28 +1034,17 @@ t.retain(|x| *x != tag);
             .iter()
             .any(|f| matches!((sent.get(f), got.get(f)), (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b)));
         let id = contact.id.clone();
-        let full =
-            (!contact.display_name().is_empty() || contact.email.is_some()).then_some(contact);
+        let full = (!contact.display_name().is_empty() || contact.email.is_some()).then_some(contact);
         self.link_to(&id, LinkedBy::Push, full, env, fx);
         if let Some(l) = &mut self.link {
-            let same = Snapshot(
-                sent.0
-                    .iter()
-                    .filter(|(f, v)| got.get(f) == Some(v.as_str()))
-                    .map(|(f, v)| (f.clone(), v.clone()))
-                    .collect(),
-            );
+            let same = Snapshot(sent.0.iter().filter(|(f, v)| got.get(f) == Some(v.as_str())).map(|(f, v)| (f.clone(), v.clone())).collect());
             l.mark_synced(same.to_synced(), env.now);
         }
         self.save_link(fx);
         if differs {
             Self::notify(fx, NotifyKind::Warning, "HighLevel matched a contact with a different email or phone. Check it is the same person.");
         } else {
-            Self::notify(
-                fx,
-                NotifyKind::Success,
-                "Contact sent to HighLevel and linked.",
-            );
+            Self::notify(fx, NotifyKind::Success, "Contact sent to HighLevel and linked.");
         }
     }
 }

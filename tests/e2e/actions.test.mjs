@@ -175,6 +175,7 @@ test('tags: one added, a case-insensitive duplicate refused, one removed, the ot
 test('an unlinked contact is pushed once and linked; unlinking leaves a tombstone', async (t) => {
   const { inst, frame, errors } = await open(t, SEUN);
   const before = (await ghl(inst)).contacts.length;
+  await screenshot(frame.page(), 'actions-unlinked');
   await frame.dblclick('[data-action="push"]');
   await dh.waitForPanel(frame, { states: ['ready'] });
   const s = await dh.state(inst);
