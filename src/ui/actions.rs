@@ -382,7 +382,13 @@ impl State {
                 self.actions.drafts.entry(form).or_default().insert(field, value);
             }
             Intent::Open(form) => self.actions.editing = Some(form),
-            Intent::Close => self.actions.editing = None,
+            Intent::Close => {
+                // Cancelled: what was typed into the edit form goes with it.
+                if let Some(f) = self.actions.editing.take() {
+                    self.actions.drafts.remove(&f);
+                    self.actions.errors.remove(&f);
+                }
+            }
             Intent::SubmitTask { form, draft } => self.submit_task(form, draft, env, fx),
             Intent::SetCompleted { task_id, completed } => self.set_completed(&task_id, completed, env, fx),
             Intent::DeleteTask(id) => confirm(fx, "Delete this task in HighLevel?", "Delete", Intent::DeleteTask(id)),
