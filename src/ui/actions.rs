@@ -292,6 +292,28 @@ pub fn note_body(user: &str, text: &str) -> String {
     }
 }
 
+/// The platform cuts `showNotify` messages at this many characters.
+pub const NOTIFY_MAX_CHARS: usize = 100;
+
+/// A message that fits [`NOTIFY_MAX_CHARS`]: whole sentences from the start while they fit
+/// (the inline message keeps the full text), else the start cut with an ellipsis.
+pub fn fit_notice(msg: &str) -> String {
+    if msg.chars().count() <= NOTIFY_MAX_CHARS {
+        return msg.to_string();
+    }
+    let mut out = String::new();
+    for sentence in msg.split_inclusive(". ") {
+        if out.chars().count() + sentence.trim_end().chars().count() > NOTIFY_MAX_CHARS {
+            break;
+        }
+        out.push_str(sentence);
+    }
+    match out.trim_end() {
+        "" => msg.chars().take(NOTIFY_MAX_CHARS - 1).chain(['…']).collect(),
+        fitted => fitted.to_string(),
+    }
+}
+
 /// Tag input trimmed, inner whitespace collapsed; `None` when empty.
 pub fn clean_tag(s: &str) -> Option<String> {
     let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -330,7 +352,7 @@ impl State {
     }
 
     fn notify(fx: &mut Vec<Effect>, kind: NotifyKind, message: impl Into<String>) {
-        fx.push(Effect::Notify { kind, message: message.into() });
+        fx.push(Effect::Notify { kind, message: fit_notice(&message.into()) });
     }
 
     fn save_link(&self, fx: &mut Vec<Effect>) {
@@ -1028,7 +1050,7 @@ impl State {
 
     fn unconfirmed(&mut self, form: &FormId, known: HashSet<String>, what: &str, fx: &mut Vec<Effect>) {
         self.actions.unverified.insert(form.clone(), known);
-        let msg = format!("We could not confirm whether the {what} was saved. Press the button again to check before anything is created twice.");
+        let msg = format!("We could not confirm whether the {what} was saved. Press the button again: it checks before creating anything.");
         self.fail_form(form, &msg, fx);
     }
 

@@ -395,3 +395,19 @@ fn a_reload_during_a_create_makes_the_next_submit_look_first() {
     assert_eq!(h.templates(), vec!["ghlListTasks"], "found, not created again");
     assert_eq!(w.borrow().tasks.len(), 2);
 }
+
+#[test]
+fn notifications_fit_the_platforms_hundred_characters() {
+    let long = "The connection to HighLevel has expired or was revoked. An admin must reconnect HighLevel in the app settings.";
+    assert_eq!(fit_notice(long), "The connection to HighLevel has expired or was revoked.");
+    assert_eq!(fit_notice("short"), "short");
+    let one = "x".repeat(150);
+    assert_eq!(fit_notice(&one).chars().count(), NOTIFY_MAX_CHARS);
+    // Every message a failing write produces fits.
+    let (mut h, w) = linked();
+    w.borrow_mut().faults.insert("ghlCreateTask", (504, true));
+    w.borrow_mut().faults.insert("ghlListTasks", (401, false));
+    h.send(new_task("Send contract"));
+    assert!(h.notified.iter().all(|(_, m)| m.chars().count() <= NOTIFY_MAX_CHARS), "{:?}", h.notified);
+    assert!(h.state.actions.errors[&FormId::NewTask].contains("checks before creating"), "the inline message keeps it all");
+}
