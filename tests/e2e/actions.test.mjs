@@ -23,7 +23,7 @@ async function open(t, fsId) {
 
 /** Waits until no form or control of the panel has a write in flight. */
 async function settled(frame) {
-  await frame.waitForFunction(() => !document.querySelector('#app [aria-busy], #app [data-form] button[disabled]'), null, { timeout: 15000 });
+  await frame.waitForFunction(() => !document.querySelector('#app [aria-busy], #app button[disabled]'), null, { timeout: 15000 });
 }
 
 const ghl = async (inst) => (await dh.state(inst)).ghl;
