@@ -166,7 +166,7 @@ fn a_new_task_is_validated_shown_at_once_and_created_once() {
     h.send(Msg::Reply { id: calls[0].id, reply });
     assert_eq!(w.borrow().tasks.len(), 2);
     assert!(h.state.tasks.ready().unwrap().iter().all(|t| !t.id.starts_with("pending")));
-    assert!(h.state.actions.drafts.get(&FormId::NewTask).is_none(), "form cleared after success");
+    assert!(!h.state.actions.drafts.contains_key(&FormId::NewTask), "form cleared after success");
     assert_eq!(h.notified.last().unwrap().0, NotifyKind::Success);
 }
 
@@ -177,7 +177,7 @@ fn a_create_that_failed_after_saving_is_found_not_duplicated() {
     h.send(new_task("Send contract"));
     assert_eq!(h.templates(), vec!["ghlCreateTask", "ghlListTasks"], "looked up, not retried");
     assert_eq!(w.borrow().tasks.len(), 2);
-    assert!(h.state.actions.errors.get(&FormId::NewTask).is_none());
+    assert!(!h.state.actions.errors.contains_key(&FormId::NewTask));
     assert_eq!(h.state.tasks.ready().unwrap().len(), 2, "the saved task shows");
     assert_eq!(h.notified.last().unwrap().0, NotifyKind::Success);
 }

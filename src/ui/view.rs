@@ -42,7 +42,7 @@ pub struct Notice {
     /// Buttons.
     pub actions: Vec<Action>,
     /// Push or link by hand, for a contact that is not linked.
-    pub link: Option<LinkOffer>,
+    pub link: Option<Box<LinkOffer>>,
 }
 
 /// The GHL contact's header card.
@@ -212,11 +212,11 @@ fn card(state: &State, c: &crate::ghl::Contact, zone: &dyn Zone) -> Card {
 
 fn offer(state: &State, mut v: View) -> View {
     if let View::Notice(n) = &mut v {
-        n.link = Some(LinkOffer {
+        n.link = Some(Box::new(LinkOffer {
             push: form(state, FormId::Push, &[]),
             search: form(state, FormId::Search, &[("q", String::new())]),
             hits: state.actions.hits.clone(),
-        });
+        }));
     }
     v
 }
