@@ -95,7 +95,8 @@ pub struct FaultRule {
     /// Body for `status` (and an override for the other error kinds).
     #[serde(default)]
     pub body: Option<String>,
-    /// For `hang` and `reset`: the upstream processes the request before the failure.
+    /// For `hang`, `reset`, `server_error` and `status`: the upstream processes the request
+    /// before the failure (a write that happened although the answer says otherwise).
     #[serde(default)]
     pub apply: bool,
     /// How many attempts it has affected so far.
@@ -212,6 +213,8 @@ pub enum FaultAction {
     },
     /// Call the upstream, then cut its body.
     Malform,
+    /// Call the upstream, then answer with this instead of its answer.
+    Replace(UpstreamResponse),
 }
 
 /// The id of a contact in a GHL or Freshsales path (`/contacts/{id}…`), for not-found bodies.
@@ -272,6 +275,9 @@ pub fn action(rule: &FaultRule, api: Option<Api>, path: &str) -> FaultAction {
     };
     if let Some(b) = &rule.body {
         resp.body = b.clone();
+    }
+    if rule.apply && matches!(rule.kind, FaultKind::ServerError | FaultKind::Status) {
+        return FaultAction::Replace(resp);
     }
     FaultAction::Respond(resp)
 }
@@ -353,5 +359,7 @@ mod tests {
         assert!(r.status == 503 && r.body.contains("<html>"));
         assert!(serde_json::from_str::<serde_json::Value>(&malform(r#"{"contact":{"id":"x"}}"#)).is_err());
         assert_eq!(action(&rule(json!({"kind": "hang", "apply": true})), None, "/"), FaultAction::Hang { apply: true });
+        assert!(matches!(action(&rule(json!({"kind": "server_error", "apply": true})), None, "/"), FaultAction::Replace(r) if r.status == 500));
+        assert!(matches!(action(&rule(json!({"kind": "server_error"})), None, "/"), FaultAction::Respond(_)));
     }
 }

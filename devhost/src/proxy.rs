@@ -306,6 +306,10 @@ async fn attempt(state: &AppState, req: &UpstreamRequest, api: Option<Api>, faul
             }
             Err("connection reset by peer".into())
         }
+        FaultAction::Replace(r) => {
+            let _ = call_upstream(state, req, api, max_body).await;
+            Ok(r)
+        }
         FaultAction::Malform => {
             let mut r = call_upstream(state, req, api, max_body).await?;
             r.body = faults::malform(&r.body);

@@ -9,7 +9,8 @@
 //!   failure replaces it (and a deleted contact becomes "gone");
 //! - expired or absent: the normal load.
 //!
-//! The app's own writes call [`State::invalidate_cache`] (or re-store through a later load).
+//! The app's own writes drop the cached view when they are sent and store the updated view
+//! once they have settled ([`State::invalidate_cache`] drops it from outside).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -130,6 +131,16 @@ impl State {
             }
         } else {
             self.invalidate_cache(fx);
+        }
+    }
+
+    /// Hook after a write's answer was applied. Every write already dropped the cached view
+    /// when it was sent (so an answer lost to a contact switch leaves nothing stale); once no
+    /// write or read is pending, the view as it now stands is stored again.
+    pub(super) fn cache_after_write(&mut self, fx: &mut Vec<Effect>) {
+        let busy = self.pending.values().any(|p| matches!(p.purpose, Purpose::Section(_) | Purpose::Write(_)));
+        if !busy && matches!(self.phase, Phase::Linked(_)) {
+            self.cache_store(fx);
         }
     }
 

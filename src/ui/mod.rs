@@ -9,6 +9,7 @@
 //! contact itself comes with the match, so three).
 
 mod cached;
+pub mod actions;
 pub mod view;
 
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use crate::resolve::{self, Lookup, Start};
 use crate::retry::{Backoff, Budget, Decision, RateWindow};
 
 pub use cached::Snapshot;
+pub use actions::{FormId, Intent, NotifyKind, TaskDraft};
 pub use view::{view, View};
 
 /// Settings the sidebar needs, from the non-secure iparams and the logged-in user.
@@ -178,6 +180,23 @@ pub enum Effect {
     },
     /// Re-render the view.
     Render,
+    /// Show a notification (`showNotify`).
+    Notify {
+        /// Its type.
+        kind: NotifyKind,
+        /// Plain-language text.
+        message: String,
+    },
+    /// Ask first (`showConfirm`); answer with `Msg::Act(Intent::Confirmed(then))` when the
+    /// user chose `save_label`.
+    Confirm {
+        /// The question.
+        message: String,
+        /// The confirming button's label.
+        save_label: String,
+        /// What to do once confirmed.
+        then: Intent,
+    },
 }
 
 /// Something that happened.
@@ -212,6 +231,8 @@ pub enum Msg {
     Relink,
     /// The cached contact views found in `sessionStorage` at mount (key, JSON entry).
     CacheRestored(Vec<(String, Value)>),
+    /// The user acted on the panel (see [`actions`]).
+    Act(Intent),
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +240,7 @@ enum Purpose {
     FsContact,
     Lookup(Lookup),
     Section(Section),
+    Write(Box<actions::Op>),
 }
 
 #[derive(Debug, Clone)]
@@ -262,6 +284,8 @@ pub struct State {
     /// Requests issued since the last activation (for the benchmark and tests).
     pub requests_this_open: u32,
     cache: cached::CacheState,
+    /// Forms, drafts and in-flight writes.
+    pub actions: actions::Actions,
 }
 
 impl Default for State {
@@ -285,6 +309,7 @@ impl Default for State {
             backoff: Backoff::default(),
             requests_this_open: 0,
             cache: Default::default(),
+            actions: actions::Actions::default(),
         }
     }
 }
@@ -315,6 +340,9 @@ impl State {
                     // The same activation seen twice (mount and the event): one load is enough.
                     fx.push(Effect::Render);
                     return fx;
+                }
+                if self.fs_id.as_deref() != Some(fs_id.as_str()) {
+                    self.actions.reset();
                 }
                 self.fs_id = Some(fs_id);
                 if self.config.is_some() {
@@ -361,6 +389,12 @@ impl State {
             }
             Msg::Reply { id, reply } => self.on_reply(id, reply, env, &mut fx),
             Msg::CacheRestored(entries) => self.cache_restore(entries, env.now, &mut fx),
+            Msg::Act(Intent::Draft { form, field, value }) => {
+                // Typing changes nothing on screen: no re-render (it would move the caret).
+                self.act(Intent::Draft { form, field, value }, env, &mut fx);
+                return fx;
+            }
+            Msg::Act(intent) => self.act(intent, env, &mut fx),
         }
         fx.push(Effect::Render);
         fx
@@ -380,6 +414,7 @@ impl State {
     fn begin(&mut self, env: Env, fx: &mut Vec<Effect>) {
         self.generation += 1;
         self.pending.clear();
+        self.actions.interrupted();
         self.requests_this_open = 0;
         self.link = None;
         self.fs_contact = None;
@@ -459,6 +494,10 @@ impl State {
             Purpose::Section(s) => {
                 self.on_section(ep, &reply, s);
                 self.cache_section_arrived(s, fx);
+            }
+            Purpose::Write(op) => {
+                self.on_write(*op, ep, &reply, env, fx);
+                self.cache_after_write(fx);
             }
         }
     }

@@ -13,39 +13,43 @@ use crate::link::{LinkRecord, LinkedBy};
 
 mod cache;
 
-const NOW: i64 = 1_796_299_200_000; // 2026-12-03T12:00:00Z
+pub(super) const NOW: i64 = 1_796_299_200_000; // 2026-12-03T12:00:00Z
 
-fn ok(status: u16, body: Value) -> RawReply {
+pub(super) fn ok(status: u16, body: Value) -> RawReply {
     RawReply { status, headers: vec![], body: body.to_string(), origin: Origin::Upstream }
 }
 
 /// Runs effects to quiescence against `upstream`, with a key-value store.
-struct Harness {
-    state: State,
-    db: HashMap<String, Value>,
+pub(super) struct Harness {
+    pub(super) state: State,
+    pub(super) db: HashMap<String, Value>,
     /// What the edge keeps in `sessionStorage`.
-    session: HashMap<String, Value>,
-    now: i64,
-    log: Vec<Call>,
+    pub(super) session: HashMap<String, Value>,
+    pub(super) now: i64,
+    pub(super) log: Vec<Call>,
     upstream: Box<dyn FnMut(&Call) -> RawReply>,
+    /// `showNotify` calls.
+    pub(super) notified: Vec<(NotifyKind, String)>,
+    /// How `showConfirm` is answered (true: confirmed).
+    pub(super) confirm: bool,
 }
 
 impl Harness {
-    fn new(upstream: impl FnMut(&Call) -> RawReply + 'static) -> Self {
+    pub(super) fn new(upstream: impl FnMut(&Call) -> RawReply + 'static) -> Self {
         let mut state = State::new();
         state.update(
             Msg::Configured(Config { location_id: "loc1".into(), app_base_url: "https://app.example.com".into(), default_country: "US".into() }),
             Env { now: NOW, random: 0.5 },
         );
-        Harness { state, db: HashMap::new(), session: HashMap::new(), now: NOW, log: vec![], upstream: Box::new(upstream) }
+        Harness { state, db: HashMap::new(), session: HashMap::new(), now: NOW, log: vec![], upstream: Box::new(upstream), notified: vec![], confirm: true }
     }
 
-    fn env(&self) -> Env {
+    pub(super) fn env(&self) -> Env {
         Env { now: self.now, random: 0.5 }
     }
 
     /// Sends `msg` and answers every effect (replies in the order calls were made).
-    fn send(&mut self, msg: Msg) {
+    pub(super) fn send(&mut self, msg: Msg) {
         let mut queue = std::collections::VecDeque::from(vec![msg]);
         while let Some(m) = queue.pop_front() {
             for fx in self.state.update(m, self.env()) {
@@ -72,21 +76,27 @@ impl Harness {
                         self.session.remove(&key);
                     }
                     Effect::Render => {}
+                    Effect::Notify { kind, message } => self.notified.push((kind, message)),
+                    Effect::Confirm { then, .. } => {
+                        if self.confirm {
+                            queue.push_back(Msg::Act(Intent::Confirmed(Box::new(then))));
+                        }
+                    }
                 }
             }
         }
     }
 
-    fn templates(&self) -> Vec<&'static str> {
+    pub(super) fn templates(&self) -> Vec<&'static str> {
         self.log.iter().map(|c| c.template).collect()
     }
 
-    fn view(&self) -> View {
+    pub(super) fn view(&self) -> View {
         view(&self.state, &FixedOffset(60), Instant(self.now))
     }
 }
 
-fn ghl_world(call: &Call) -> RawReply {
+pub(super) fn ghl_world(call: &Call) -> RawReply {
     match call.template {
         "ghlGetContact" => ok(200, json!({"contact": {"id": "g1", "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com", "phone": "+14155550132", "companyName": "Engines Ltd", "tags": ["vip"], "dateUpdated": "2026-12-01T10:00:00.000Z"}})),
         "ghlListTasks" => ok(200, json!({"tasks": [{"id": "t1", "title": "Call back", "dueDate": "2026-12-01T09:00:00.000Z", "completed": false}]})),
@@ -98,7 +108,7 @@ fn ghl_world(call: &Call) -> RawReply {
     }
 }
 
-fn linked_db(h: &mut Harness, fs_id: &str, ghl_id: &str) {
+pub(super) fn linked_db(h: &mut Harness, fs_id: &str, ghl_id: &str) {
     let mut r = LinkRecord::new(fs_id);
     r.link(ghl_id, LinkedBy::Email, 0);
     h.db.insert(LinkRecord::key(fs_id), r.to_stored().unwrap());

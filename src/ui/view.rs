@@ -7,6 +7,7 @@ use crate::datetime::{Instant, Zone};
 use crate::error::ApiError;
 use crate::timeline::{self, Timeline};
 
+use super::actions::{self, FormId, Hit};
 use super::{Load, Phase, Section, State};
 
 /// A button the view offers.
@@ -40,6 +41,8 @@ pub struct Notice {
     pub text: String,
     /// Buttons.
     pub actions: Vec<Action>,
+    /// Push or link by hand, for a contact that is not linked.
+    pub link: Option<Box<LinkOffer>>,
 }
 
 /// The GHL contact's header card.
@@ -59,6 +62,69 @@ pub struct Card {
     pub updated: Option<String>,
     /// The contact in the GHL web app.
     pub open_url: Option<String>,
+}
+
+/// A form as the panel shows it: its values (typed, or the defaults), whether a write is in
+/// flight (controls disabled) and its inline message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormView {
+    /// Which form.
+    pub id: FormId,
+    /// A write is in flight.
+    pub busy: bool,
+    /// The inline message.
+    pub error: Option<String>,
+    /// Field values by name.
+    pub values: Vec<(String, String)>,
+}
+
+impl FormView {
+    /// A field's value (empty when none).
+    pub fn value(&self, field: &str) -> &str {
+        self.values.iter().find(|(k, _)| k == field).map_or("", |(_, v)| v.as_str())
+    }
+}
+
+fn form(state: &State, id: FormId, defaults: &[(&str, String)]) -> FormView {
+    let a = &state.actions;
+    let values = defaults.iter().map(|(k, d)| (k.to_string(), a.draft(&id, k).map_or_else(|| d.clone(), str::to_string))).collect();
+    FormView { busy: a.busy.contains(&id), error: a.errors.get(&id).cloned(), values, id }
+}
+
+/// What an unlinked contact offers: push it, or find and pick a GHL contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkOffer {
+    /// "Push to HighLevel".
+    pub push: FormView,
+    /// The search.
+    pub search: FormView,
+    /// Its results (`None` before a search).
+    pub hits: Option<Vec<Hit>>,
+}
+
+/// The linked contact's forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forms {
+    /// Add a task.
+    pub new_task: FormView,
+    /// Add a note.
+    pub new_note: FormView,
+    /// Add (and remove) tags.
+    pub tag: FormView,
+    /// Push the Freshsales contact's details.
+    pub push: FormView,
+    /// The open edit form of a task or note.
+    pub editing: Option<FormView>,
+    /// Item controls with a write in flight (`task:ID`, `note:ID`).
+    pub busy_items: Vec<String>,
+}
+
+impl Default for Forms {
+    /// Every form empty and idle, nothing being edited.
+    fn default() -> Self {
+        let f = |id| FormView { id, busy: false, error: None, values: Vec::new() };
+        Forms { new_task: f(FormId::NewTask), new_note: f(FormId::NewNote), tag: f(FormId::Tag), push: f(FormId::Push), editing: None, busy_items: Vec::new() }
+    }
 }
 
 /// A section that failed while the others did not.
@@ -83,6 +149,8 @@ pub struct Linked {
     pub loading: Vec<Section>,
     /// Sections that failed.
     pub errors: Vec<SectionError>,
+    /// The forms.
+    pub forms: Forms,
 }
 
 /// The whole panel.
@@ -100,7 +168,7 @@ pub enum View {
 }
 
 fn notice(tone: Tone, title: &str, text: impl Into<String>, actions: Vec<Action>) -> View {
-    View::Notice(Notice { tone, title: title.into(), text: text.into(), actions })
+    View::Notice(Notice { tone, title: title.into(), text: text.into(), actions, link: None })
 }
 
 fn failure(e: &ApiError, api: Api) -> View {
@@ -142,6 +210,37 @@ fn card(state: &State, c: &crate::ghl::Contact, zone: &dyn Zone) -> Card {
     }
 }
 
+fn offer(state: &State, mut v: View) -> View {
+    if let View::Notice(n) = &mut v {
+        n.link = Some(Box::new(LinkOffer {
+            push: form(state, FormId::Push, &[]),
+            search: form(state, FormId::Search, &[("q", String::new())]),
+            hits: state.actions.hits.clone(),
+        }));
+    }
+    v
+}
+
+fn forms(state: &State, zone: &dyn Zone, now: Instant) -> Forms {
+    let a = &state.actions;
+    let editing = a.editing.as_ref().and_then(|id| match id {
+        FormId::EditTask(t) => state.tasks.ready()?.iter().find(|x| x.id == *t).map(|t| {
+            let due = t.due_date.as_deref().and_then(Instant::parse).map(|d| actions::utc_to_local_input(d, zone)).unwrap_or_default();
+            form(state, id.clone(), &[("title", t.title.clone().unwrap_or_default()), ("body", t.body.clone().unwrap_or_default()), ("due", due)])
+        }),
+        FormId::EditNote(n) => state.notes.ready()?.iter().find(|x| x.id == *n).map(|n| form(state, id.clone(), &[("text", n.body.clone().unwrap_or_default())])),
+        _ => None,
+    });
+    Forms {
+        new_task: form(state, FormId::NewTask, &[("title", String::new()), ("body", String::new()), ("due", actions::default_due(now, zone))]),
+        new_note: form(state, FormId::NewNote, &[("text", String::new()), ("to_freshsales", "false".into())]),
+        tag: form(state, FormId::Tag, &[("tag", String::new())]),
+        push: form(state, FormId::Push, &[]),
+        editing,
+        busy_items: a.busy.iter().filter(|f| matches!(f, FormId::Task(_) | FormId::Note(_))).map(FormId::key).collect(),
+    }
+}
+
 /// The view of `state` for a viewer in `zone` at `now`.
 pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
     if state.config.as_ref().is_some_and(|c| c.location_id.trim().is_empty()) {
@@ -155,12 +254,12 @@ pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
             View::Loading { status: format!("Looking up {v} in HighLevel…") }
         }
         Phase::Failed(e, api) => failure(e, *api),
-        Phase::NotFound { unlinked: true, .. } => notice(
+        Phase::NotFound { unlinked: true, .. } => offer(state, notice(
             Tone::Info,
             "Not linked to HighLevel",
             "This contact was unlinked from HighLevel by hand, so it is not matched automatically.",
             vec![],
-        ),
+        )),
         Phase::NotFound { email, phone, .. } => {
             let tried: Vec<String> = [email.as_ref().map(|e| format!("email {e}")), phone.as_ref().map(|p| format!("phone {p}"))]
                 .into_iter()
@@ -171,14 +270,14 @@ pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
             } else {
                 format!("No HighLevel contact matches {}.", tried.join(" or "))
             };
-            notice(Tone::Info, "No match in HighLevel", text, vec![Action::Retry])
+            offer(state, notice(Tone::Info, "No match in HighLevel", text, vec![Action::Retry]))
         }
-        Phase::Gone(_) => notice(
+        Phase::Gone(_) => offer(state, notice(
             Tone::Warning,
             "The HighLevel contact is gone",
             "The linked HighLevel contact no longer exists. It may have been deleted or merged into another contact.",
             vec![Action::Relink],
-        ),
+        )),
         Phase::Linked(_) => {
             // A refused token or location fails every section alike: say it once.
             if let Load::Failed(e @ ApiError::Unauthorized { .. }) = &state.contact {
@@ -215,7 +314,8 @@ pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
                 _ => None,
             };
             errors.retain(|e| e.section != Section::Contact);
-            View::Linked(Box::new(Linked { card: state.contact.ready().map(|c| card(state, c, zone)), card_error, timeline, loading, errors }))
+            let forms = forms(state, zone, now);
+            View::Linked(Box::new(Linked { card: state.contact.ready().map(|c| card(state, c, zone)), card_error, timeline, loading, errors, forms }))
         }
     }
 }

@@ -135,6 +135,21 @@ impl Client {
         }
     }
 
+    /// `client.interface.trigger("showConfirm", …)`: true when the user chose `save_label`
+    /// (a cancel, a timeout or a refusal is false).
+    pub async fn confirm(&self, message: &str, save_label: &str) -> bool {
+        let o = object(&[
+            ("title".into(), "HighLevel".into()),
+            ("message".into(), message.into()),
+            ("saveLabel".into(), save_label.into()),
+            ("cancelLabel".into(), "Cancel".into()),
+        ]);
+        match await_method(&self.0, &["interface", "trigger"], &[JsValue::from_str("showConfirm"), o.into()]).await {
+            Ok(v) => js_string(&get(&v, "message")) == save_label,
+            Err(_) => false,
+        }
+    }
+
     /// `client.instance.resize({height})`.
     pub fn resize(&self, height_px: u32) {
         let o = object(&[("height".into(), format!("{height_px}px"))]);

@@ -17,7 +17,7 @@ use wasm_bindgen_futures::spawn_local;
 use web_sys::{Document, Element};
 
 use crate::datetime::{Instant, Zone};
-use crate::ui::{self, Config, Effect, Env, Msg, State};
+use crate::ui::{self, Config, Effect, Env, FormId, Intent, Msg, State, TaskDraft};
 pub use client::Client;
 
 /// The viewer's time zone, from the browser.
@@ -101,6 +101,12 @@ fn run(rt: &Rc<Runtime>, fx: Effect) {
             }
         }
         Effect::Render => paint(&rt),
+        Effect::Notify { kind, message } => rt.client.notify(kind.as_str(), &message),
+        Effect::Confirm { message, save_label, then } => spawn_local(async move {
+            if rt.client.confirm(&message, &save_label).await {
+                dispatch(&rt, Msg::Act(Intent::Confirmed(Box::new(then))));
+            }
+        }),
     }
 }
 
@@ -175,15 +181,81 @@ fn listen(rt: &Rc<Runtime>) {
                 .and_then(|t| t.dyn_into::<Element>().ok())
                 .and_then(|t| t.closest("[data-action]").ok().flatten())
                 .and_then(|b| b.get_attribute("data-action"));
-            match action.as_deref() {
-                Some("retry") => dispatch(&rt, Msg::Refresh),
-                Some("relink") => dispatch(&rt, Msg::Relink),
-                _ => {}
+            let button = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("[data-action]").ok().flatten());
+            if button.as_ref().is_some_and(|b| b.has_attribute("disabled")) {
+                return;
             }
+            let attr = |name: &str| button.as_ref().and_then(|b| b.get_attribute(name)).unwrap_or_default();
+            let (verb, id) = action.as_deref().and_then(|a| a.split_once(':')).map_or((action.as_deref().unwrap_or(""), String::new()), |(v, i)| (v, i.to_string()));
+            let intent = match verb {
+                "retry" => return dispatch(&rt, Msg::Refresh),
+                "relink" => return dispatch(&rt, Msg::Relink),
+                "complete" => Intent::SetCompleted { task_id: id, completed: true },
+                "reopen" => Intent::SetCompleted { task_id: id, completed: false },
+                "edit-task" => Intent::Open(FormId::EditTask(id)),
+                "edit-note" => Intent::Open(FormId::EditNote(id)),
+                "cancel-edit" => Intent::Close,
+                "delete-task" => Intent::DeleteTask(id),
+                "delete-note" => Intent::DeleteNote(id),
+                "remove-tag" => Intent::RemoveTag(attr("data-tag")),
+                "pick" => Intent::Pick(attr("data-id")),
+                "push" => Intent::Push,
+                "unlink" => Intent::Unlink,
+                _ => return,
+            };
+            dispatch(&rt, Msg::Act(intent));
         })
     };
     let _ = rt.root.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
     on_click.forget();
+    // Every form submits through one delegated handler; typing is mirrored into the core so a
+    // re-render (or a failed write) never loses it.
+    let on_submit = {
+        let rt = rt.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            e.prevent_default();
+            let Some(form) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let Some(id) = form.get_attribute("data-form").and_then(|k| FormId::parse(&k)) else { return };
+            let v = |name: &str| field_value(&form, name);
+            let intent = match &id {
+                FormId::NewTask | FormId::EditTask(_) => Intent::SubmitTask { draft: TaskDraft::from_input(&v("title"), &v("body"), &v("due"), &BrowserZone), form: id },
+                FormId::NewNote | FormId::EditNote(_) => Intent::SubmitNote { text: v("text"), to_freshsales: v("to_freshsales") == "true", form: id },
+                FormId::Tag => Intent::AddTag(v("tag")),
+                FormId::Search => Intent::Search(v("q")),
+                _ => return,
+            };
+            dispatch(&rt, Msg::Act(intent));
+        })
+    };
+    let _ = rt.root.add_event_listener_with_callback("submit", on_submit.as_ref().unchecked_ref());
+    on_submit.forget();
+    let on_input = {
+        let rt = rt.clone();
+        Closure::<dyn Fn(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(field) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
+            let form = field.closest("[data-form]").ok().flatten().and_then(|f| f.get_attribute("data-form")).and_then(|k| FormId::parse(&k));
+            let (Some(form), Some(name)) = (form, field.get_attribute("name")) else { return };
+            let value = input_value(&field);
+            dispatch(&rt, Msg::Act(Intent::Draft { form, field: name, value }));
+        })
+    };
+    for ev in ["input", "change"] {
+        let _ = rt.root.add_event_listener_with_callback(ev, on_input.as_ref().unchecked_ref());
+    }
+    on_input.forget();
+}
+
+/// A form control's value; a checkbox as `"true"`/`"false"`.
+fn input_value(e: &Element) -> String {
+    if let Some(i) = e.dyn_ref::<web_sys::HtmlInputElement>() {
+        return if i.type_() == "checkbox" { i.checked().to_string() } else { i.value() };
+    }
+    e.dyn_ref::<web_sys::HtmlTextAreaElement>().map(|t| t.value()).unwrap_or_default()
+}
+
+/// The value of the control named `name` inside `form`.
+fn field_value(form: &Element, name: &str) -> String {
+    form.query_selector(&format!("[name=\"{name}\"]")).ok().flatten().map(|e| input_value(&e)).unwrap_or_default()
 }
 
 fn install_panic_hook() {
@@ -210,6 +282,10 @@ pub fn mount(client: JsValue, root: Element) -> Result<(), JsValue> {
     spawn_local(async move {
         let iparams = rt.client.iparams().await;
         dispatch(&rt, Msg::Configured(config_from(&iparams)));
+        if let Ok(user) = rt.client.data("loggedInUser").await {
+            let name = js_sys::Reflect::get(&user, &"display_name".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+            dispatch(&rt, Msg::Act(Intent::User(name)));
+        }
         activate(rt).await;
     });
     Ok(())

@@ -3,16 +3,43 @@
 //! re-activations never duplicate nodes;
 //! the only listener is one delegated click handler on the root, set up once at mount.
 
-use web_sys::{Document, Element};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 use super::dom::{add, append_rich_text, el, text_el};
 use crate::sanitize;
 use crate::timeline::{Item, ItemKind, Status};
-use crate::ui::view::{Action, Card, Linked, Notice, Tone, View};
-use crate::ui::Section;
+use crate::ui::view::{Action, Card, FormView, Forms, LinkOffer, Linked, Notice, Tone, View};
+use crate::ui::{FormId, Section};
 
-/// Replaces the content of `root` with `view`.
+/// The focused field (form key, field name, caret), to put the focus back after a render.
+fn focused(doc: &Document, root: &Element) -> Option<(String, String, Option<u32>)> {
+    let active = doc.active_element()?;
+    if !root.contains(Some(&active)) {
+        return None;
+    }
+    let form = active.closest("[data-form]").ok()??.get_attribute("data-form")?;
+    let name = active.get_attribute("name")?;
+    let caret = active.dyn_ref::<HtmlInputElement>().and_then(|i| i.selection_start().ok().flatten()).or_else(|| active.dyn_ref::<HtmlTextAreaElement>().and_then(|t| t.selection_start().ok().flatten()));
+    Some((form, name, caret))
+}
+
+fn refocus(root: &Element, (form, name, caret): (String, String, Option<u32>)) {
+    let sel = format!("[data-form=\"{}\"] [name=\"{}\"]", form.replace(['"', '\\'], ""), name.replace(['"', '\\'], ""));
+    let Ok(Some(e)) = root.query_selector(&sel) else { return };
+    if let Some(h) = e.dyn_ref::<HtmlElement>() {
+        let _ = h.focus();
+    }
+    if let (Some(i), Some(c)) = (e.dyn_ref::<HtmlInputElement>(), caret) {
+        let _ = i.set_selection_range(c, c);
+    } else if let (Some(t), Some(c)) = (e.dyn_ref::<HtmlTextAreaElement>(), caret) {
+        let _ = t.set_selection_range(c, c);
+    }
+}
+
+/// Replaces the content of `root` with `view`, keeping the focus in the field it was in.
 pub fn render(doc: &Document, root: &Element, view: &View) {
+    let focus = focused(doc, root);
     let panel = el(doc, "section", "ghl");
     match view {
         View::Loading { status } => loading(doc, &panel, status),
@@ -21,6 +48,9 @@ pub fn render(doc: &Document, root: &Element, view: &View) {
     }
     root.set_text_content(None);
     add(root, &panel);
+    if let Some(f) = focus {
+        refocus(root, f);
+    }
     let state = match view {
         View::Loading { .. } => "loading",
         View::Notice(_) => "notice",
@@ -64,9 +94,128 @@ fn notice(doc: &Document, panel: &Element, n: &Notice) {
         add(&box_, &button(doc, *a));
     }
     add(panel, &box_);
+    if let Some(o) = &n.link {
+        add(panel, &link_offer(doc, o));
+    }
 }
 
-fn card(doc: &Document, c: &Card) -> Element {
+/// A button that names its action in `data-action` (the delegated click handler reads it).
+fn act_button(doc: &Document, label: &str, action: &str, busy: bool) -> Element {
+    let b = text_el(doc, "button", "btn btn--small", label);
+    let _ = b.set_attribute("type", "button");
+    let _ = b.set_attribute("data-action", action);
+    if busy {
+        let _ = b.set_attribute("disabled", "");
+    }
+    b
+}
+
+/// A `<form data-form=…>`: its fields, a submit button and the inline message.
+fn form_el(doc: &Document, f: &FormView, fields: &[(&str, &str, &str)], submit: &str) -> Element {
+    let form = el(doc, "form", "form");
+    let key = f.id.key();
+    let _ = form.set_attribute("data-form", &key);
+    let _ = form.set_attribute("novalidate", "");
+    if f.busy {
+        let _ = form.set_attribute("aria-busy", "true");
+    }
+    for (name, label, kind) in fields {
+        let l = el(doc, "label", "form__field");
+        let id = format!("f-{}-{name}", key.replace(':', "-"));
+        let _ = l.set_attribute("for", &id);
+        let input = match *kind {
+            "textarea" => {
+                let t = el(doc, "textarea", "form__input");
+                let _ = t.set_attribute("rows", "3");
+                t.set_text_content(Some(f.value(name)));
+                t
+            }
+            "checkbox" => {
+                let i = el(doc, "input", "form__check");
+                let _ = i.set_attribute("type", "checkbox");
+                if f.value(name) == "true" {
+                    let _ = i.set_attribute("checked", "");
+                }
+                i
+            }
+            kind => {
+                let i = el(doc, "input", "form__input");
+                let _ = i.set_attribute("type", kind);
+                let _ = i.set_attribute("value", f.value(name));
+                i
+            }
+        };
+        let _ = input.set_attribute("id", &id);
+        let _ = input.set_attribute("name", name);
+        if f.busy {
+            let _ = input.set_attribute("disabled", "");
+        }
+        if *kind == "checkbox" {
+            add(&l, &input);
+            add(&l, &doc.create_text_node(label));
+        } else {
+            add(&l, &text_el(doc, "span", "form__label", label));
+            add(&l, &input);
+        }
+        add(&form, &l);
+    }
+    if let Some(e) = &f.error {
+        let p = text_el(doc, "p", "form__error", e);
+        let _ = p.set_attribute("role", "alert");
+        add(&form, &p);
+    }
+    let b = text_el(doc, "button", "btn btn--primary", if f.busy { "Saving…" } else { submit });
+    let _ = b.set_attribute("type", "submit");
+    if f.busy {
+        let _ = b.set_attribute("disabled", "");
+    }
+    add(&form, &b);
+    if matches!(f.id, FormId::EditTask(_) | FormId::EditNote(_)) {
+        add(&form, &act_button(doc, "Cancel", "cancel-edit", f.busy));
+    }
+    form
+}
+
+fn link_offer(doc: &Document, o: &LinkOffer) -> Element {
+    let box_ = el(doc, "div", "offer");
+    add(&box_, &text_el(doc, "h3", "offer__title", "Link this contact"));
+    add(&box_, &form_el(doc, &o.search, &[("q", "Name, email or phone", "search")], "Search HighLevel"));
+    if let Some(hits) = &o.hits {
+        let ul = el(doc, "ul", "hits");
+        if hits.is_empty() {
+            add(&ul, &text_el(doc, "li", "muted", "No HighLevel contact matches."));
+        }
+        for h in hits {
+            let li = el(doc, "li", "hit");
+            add(&li, &text_el(doc, "span", "hit__name", &h.name));
+            if !h.detail.is_empty() {
+                add(&li, &text_el(doc, "span", "muted hit__detail", &h.detail));
+            }
+            let b = act_button(doc, "Link", "pick", false);
+            let _ = b.set_attribute("data-id", &h.id);
+            add(&li, &b);
+            add(&ul, &li);
+        }
+        add(&box_, &ul);
+    }
+    add(&box_, &text_el(doc, "p", "muted", "Or create it in HighLevel from the Freshsales contact:"));
+    add(&box_, &push_button(doc, &o.push));
+    box_
+}
+
+fn push_button(doc: &Document, f: &FormView) -> Element {
+    let wrap = el(doc, "div", "push");
+    let _ = wrap.set_attribute("data-form", &f.id.key());
+    add(&wrap, &act_button(doc, if f.busy { "Sending…" } else { "Push to HighLevel" }, "push", f.busy));
+    if let Some(e) = &f.error {
+        let p = text_el(doc, "p", "form__error", e);
+        let _ = p.set_attribute("role", "alert");
+        add(&wrap, &p);
+    }
+    wrap
+}
+
+fn card(doc: &Document, c: &Card, forms: &Forms) -> Element {
     let a = el(doc, "article", "card");
     add(&a, &text_el(doc, "h2", "card__name", &c.name));
     let dl = el(doc, "dl", "card__facts");
@@ -81,13 +230,24 @@ fn card(doc: &Document, c: &Card) -> Element {
         let ul = el(doc, "ul", "tags");
         let _ = ul.set_attribute("aria-label", "Tags");
         for t in &c.tags {
-            add(&ul, &text_el(doc, "li", "tag", t));
+            let li = el(doc, "li", "tag-item");
+            add(&li, &text_el(doc, "span", "tag", t));
+            let b = act_button(doc, "×", "remove-tag", forms.tag.busy);
+            let _ = b.set_attribute("data-tag", t);
+            let _ = b.set_attribute("aria-label", &format!("Remove tag {t}"));
+            add(&li, &b);
+            add(&ul, &li);
         }
         add(&a, &ul);
     }
     if let Some(u) = &c.updated {
         add(&a, &text_el(doc, "p", "muted card__updated", u));
     }
+    add(&a, &form_el(doc, &forms.tag, &[("tag", "New tag", "text")], "Add tag"));
+    let row = el(doc, "div", "card__actions");
+    add(&row, &push_button(doc, &forms.push));
+    add(&row, &act_button(doc, "Unlink", "unlink", false));
+    add(&a, &row);
     if let Some(url) = &c.open_url {
         let link = text_el(doc, "a", "card__open", "Open in HighLevel");
         let _ = link.set_attribute("href", url);
@@ -118,7 +278,7 @@ fn section_label(s: Section) -> &'static str {
 
 fn linked(doc: &Document, panel: &Element, l: &Linked) {
     match (&l.card, &l.card_error) {
-        (Some(c), _) => add(panel, &card(doc, c)),
+        (Some(c), _) => add(panel, &card(doc, c, &l.forms)),
         (None, Some(msg)) => {
             let e = el(doc, "p", "section-error");
             let _ = e.set_attribute("data-section", "contact");
@@ -136,12 +296,16 @@ fn linked(doc: &Document, panel: &Element, l: &Linked) {
         add(&e, &button(doc, Action::Retry));
         add(panel, &e);
     }
+    let writes = el(doc, "div", "writes");
+    add(&writes, &form_el(doc, &l.forms.new_task, &[("title", "Task title", "text"), ("body", "Description", "textarea"), ("due", "Due", "datetime-local")], "Add task"));
+    add(&writes, &form_el(doc, &l.forms.new_note, &[("text", "Note", "textarea"), ("to_freshsales", "Also add to the Freshsales notes", "checkbox")], "Add note"));
+    add(panel, &writes);
     let tl = el(doc, "div", "timeline");
     for day in &l.timeline.days {
         add(&tl, &text_el(doc, "h3", "day", &day.label));
         let ul = el(doc, "ul", "items");
         for item in &day.items {
-            add(&ul, &item_el(doc, item));
+            add(&ul, &item_el(doc, item, &l.forms));
         }
         add(&tl, &ul);
     }
@@ -149,7 +313,7 @@ fn linked(doc: &Document, panel: &Element, l: &Linked) {
         add(&tl, &text_el(doc, "h3", "day", "No date"));
         let ul = el(doc, "ul", "items");
         for item in &l.timeline.undated {
-            add(&ul, &item_el(doc, item));
+            add(&ul, &item_el(doc, item, &l.forms));
         }
         add(&tl, &ul);
     }
@@ -167,7 +331,37 @@ fn linked(doc: &Document, panel: &Element, l: &Linked) {
     add(panel, &tl);
 }
 
-fn item_el(doc: &Document, item: &Item) -> Element {
+fn item_controls(doc: &Document, li: &Element, item: &Item, forms: &Forms) {
+    if item.id.starts_with("pending-") || item.kind == ItemKind::Appointment {
+        return;
+    }
+    let (kind, edit) = match item.kind {
+        ItemKind::Task => ("task", FormId::EditTask(item.id.clone())),
+        _ => ("note", FormId::EditNote(item.id.clone())),
+    };
+    if let Some(f) = forms.editing.as_ref().filter(|f| f.id == edit) {
+        let fields: &[(&str, &str, &str)] = match item.kind {
+            ItemKind::Task => &[("title", "Task title", "text"), ("body", "Description", "textarea"), ("due", "Due", "datetime-local")],
+            _ => &[("text", "Note", "textarea")],
+        };
+        add(li, &form_el(doc, f, fields, "Save"));
+        return;
+    }
+    let busy = forms.busy_items.contains(&format!("{kind}:{}", item.id));
+    let row = el(doc, "div", "item__actions");
+    if item.kind == ItemKind::Task {
+        let done = item.status == Status::Completed;
+        add(&row, &act_button(doc, if done { "Reopen" } else { "Mark done" }, &format!("{}:{}", if done { "reopen" } else { "complete" }, item.id), busy));
+    }
+    let html = item.body.as_deref().is_some_and(sanitize::looks_like_html);
+    if !(item.kind == ItemKind::Note && html) {
+        add(&row, &act_button(doc, "Edit", &format!("edit-{kind}:{}", item.id), busy));
+    }
+    add(&row, &act_button(doc, "Delete", &format!("delete-{kind}:{}", item.id), busy));
+    add(li, &row);
+}
+
+fn item_el(doc: &Document, item: &Item, forms: &Forms) -> Element {
     let kind = match item.kind {
         ItemKind::Task => "task",
         ItemKind::Note => "note",
@@ -209,5 +403,6 @@ fn item_el(doc: &Document, item: &Item) -> Element {
         }
         add(&li, &div);
     }
+    item_controls(doc, &li, item, forms);
     li
 }

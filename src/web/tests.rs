@@ -50,7 +50,7 @@ fn linked(card: Card, items: Vec<Item>, errors: Vec<SectionError>, loading: Vec<
     } else {
         Timeline { days: vec![Day { date: CivilDate { year: 2026, month: 12, day: 3 }, label: "Today".into(), items }], undated: vec![] }
     };
-    View::Linked(Box::new(Linked { card: Some(card), card_error: None, timeline, loading, errors }))
+    View::Linked(Box::new(Linked { card: Some(card), card_error: None, timeline, loading, errors, forms: Default::default() }))
 }
 
 fn ada() -> Card {
@@ -83,7 +83,7 @@ fn loading_shows_its_status_and_skeletons() {
 
 #[wasm_bindgen_test]
 fn a_notice_shows_title_text_and_its_buttons() {
-    let view = View::Notice(Notice { tone: Tone::Error, title: "HighLevel could not be searched".into(), text: "Try again later.".into(), actions: vec![Action::Retry, Action::Relink] });
+    let view = View::Notice(Notice { tone: Tone::Error, title: "HighLevel could not be searched".into(), text: "Try again later.".into(), actions: vec![Action::Retry, Action::Relink], link: None });
     let root = shown(&view);
     assert_eq!(root.get_attribute("data-state").as_deref(), Some("notice"));
     assert_eq!(count(&root, ".notice--error[role=alert]"), 1);
@@ -197,7 +197,7 @@ fn hostile_strings_stay_text_everywhere_else() {
     assert_eq!(text(&root, ".tag"), HOSTILE);
     assert_eq!(text(&root, ".item--task .item__title"), HOSTILE);
     assert_eq!(text(&root, ".item--appointment .item__body"), "<b>not a note</b>");
-    let notice = shown(&View::Notice(Notice { tone: Tone::Info, title: HOSTILE.into(), text: HOSTILE.into(), actions: vec![] }));
+    let notice = shown(&View::Notice(Notice { tone: Tone::Info, title: HOSTILE.into(), text: HOSTILE.into(), actions: vec![], link: None }));
     assert_eq!(count(&notice, "img, script"), 0);
     assert_eq!(text(&notice, ".notice__text"), HOSTILE);
 }
