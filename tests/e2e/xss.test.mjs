@@ -91,15 +91,17 @@ function buildSeed() {
   return { path, contacts };
 }
 
+const { path: SEED, contacts: CONTACTS } = buildSeed();
+const dh = await startDevhost({ seed: SEED, set: { retry_delay_scale: 0.01 } });
+
+// (Declared after the top-level await: a test declared before it lets node:test run the file's
+// `after` hooks, which close the shared Chromium, before the browser is even launched.)
 test('the corpus is large and covers every family', () => {
   assert.ok(CORPUS.length >= 50, `${CORPUS.length} payloads`);
   for (const needle of ['<script', 'onerror', 'javascript:', 'data:', 'vbscript:', '<svg', '<math', '&#', '<noscript', '<img src=x onerror=xss(56)']) {
     assert.ok(CORPUS.some((p) => p.includes(needle)), needle);
   }
 });
-
-const { path: SEED, contacts: CONTACTS } = buildSeed();
-const dh = await startDevhost({ seed: SEED, set: { retry_delay_scale: 0.01 } });
 
 // Defined in every frame before any script: payloads that run call xss(n); the canary must stay.
 const TRAP = () => {
