@@ -1,8 +1,8 @@
 // Freshworks serverless handlers for the background sync (Freshsales → HighLevel). Thin by
 // design: every decision is made by the Rust core (server/pkg/core.js, built by
 // scripts/build-server.sh); this file only carries out what the core asks for —
-// $request.invokeTemplate, $db — and feeds each answer back.
-"use strict";
+// $request.invokeTemplate, $db — and feeds each answer back. Not strict mode: the handlers
+// are published by assigning the platform's `exports`, as its samples do.
 
 const core = require("./pkg/core.js");
 

@@ -914,6 +914,7 @@ impl Run {
         self.outcome.done.push(line);
         self.save_link();
         let job = self.job.take().expect("job");
+        self.index.failed.retain(|f| *f != job.entry.fs_id);
         if self.mode == Mode::Scheduled && job.link.as_ref().is_some_and(|l| l.ghl_id.is_some()) {
             self.roster_add.push(job.entry.fs_id.clone());
         }
