@@ -269,3 +269,43 @@ fn missing_location_is_a_setup_notice() {
     s.update(Msg::Configured(Config::default()), Env { now: NOW, random: 0.0 });
     assert!(matches!(view(&s, &FixedOffset(0), Instant(NOW)), View::Notice(n) if n.title == "HighLevel is not set up"));
 }
+
+#[test]
+fn the_linked_view_lists_the_sync_log_newest_first_in_the_viewers_zone() {
+    use crate::link::{Direction, LogEntry};
+    let mut h = Harness::new(ghl_world);
+    let mut r = LinkRecord::new("5");
+    r.link("g1", LinkedBy::Sync, NOW - 7_200_000);
+    r.log(LogEntry { at: NOW - 3_600_000, dir: Direction::ToGhl, action: "update".into(), fields: vec!["first_name".into(), "cf:job9".into()], ok: true, message: None });
+    r.log(LogEntry { at: NOW, dir: Direction::ToGhl, action: "sync".into(), fields: vec![], ok: false, message: Some("HighLevel refused the token.".into()) });
+    h.db.insert(LinkRecord::key("5"), r.to_stored().unwrap());
+    h.send(Msg::Activated { fs_id: "5".into() });
+    let View::Linked(l) = h.view() else { panic!("{:?}", h.view()) };
+    let got: Vec<_> = l.activity.iter().map(|a| (a.when.as_str(), a.what.as_str(), a.fields.join(", "), a.ok, a.message.as_deref())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("3 Dec 2026, 13:00", "Synced with HighLevel", String::new(), false, Some("HighLevel refused the token.")),
+            ("3 Dec 2026, 12:00", "Updated in HighLevel", "First name, Custom field job9".into(), true, None),
+            ("3 Dec 2026, 11:00", "Linked to a HighLevel contact", String::new(), true, None),
+        ]
+    );
+}
+
+#[test]
+fn a_refresh_rereads_the_link_record_and_shows_the_new_log_entry() {
+    use crate::link::{Direction, LogEntry};
+    let mut h = Harness::new(ghl_world);
+    linked_db(&mut h, "5", "g1");
+    h.send(Msg::Activated { fs_id: "5".into() });
+    let View::Linked(l) = h.view() else { panic!() };
+    assert_eq!(l.activity.len(), 1, "the link entry");
+    // The background sync writes the record; `contact.update` arrives as a refresh.
+    let key = LinkRecord::key("5");
+    let mut r = LinkRecord::from_value(h.db[&key].clone()).unwrap();
+    r.log(LogEntry { at: NOW, dir: Direction::ToGhl, action: "update".into(), fields: vec!["email".into()], ok: true, message: None });
+    h.db.insert(key, r.to_stored().unwrap());
+    h.send(Msg::Refresh);
+    let View::Linked(l) = h.view() else { panic!() };
+    assert_eq!((l.activity[0].what.as_str(), l.activity[0].fields.clone()), ("Updated in HighLevel", vec!["Email".to_string()]));
+}

@@ -5,6 +5,8 @@
 use crate::catalog::Api;
 use crate::datetime::{Instant, Zone};
 use crate::error::ApiError;
+use crate::link::{Direction, LinkRecord, LogEntry};
+use crate::mapping::Field;
 use crate::timeline::{self, Timeline};
 
 use super::actions::{self, FormId, Hit};
@@ -151,6 +153,45 @@ pub struct Linked {
     pub errors: Vec<SectionError>,
     /// The forms.
     pub forms: Forms,
+    /// The contact's recent sync log, newest first.
+    pub activity: Vec<Activity>,
+}
+
+/// One sync log entry as the panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    /// When, in the viewer's zone ("3 Dec 2026, 14:05").
+    pub when: String,
+    /// What was done, in words ("Updated in HighLevel").
+    pub what: String,
+    /// The fields it touched, by label ("First name", "Email").
+    pub fields: Vec<String>,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// The plain-language message the sync left, if any.
+    pub message: Option<String>,
+}
+
+fn activity_of(e: &LogEntry, zone: &dyn Zone) -> Activity {
+    let what = match (e.dir, e.action.as_str()) {
+        (_, "link") => "Linked to a HighLevel contact",
+        (_, "unlink") => "Unlinked by hand",
+        (_, "relink") => "Linked again after the HighLevel contact went away",
+        (_, "recreate") => "Created again in HighLevel after it went away",
+        (Direction::ToFreshsales, "update") => "Updated in Freshsales",
+        (_, "update") => "Updated in HighLevel",
+        (_, "create") => "Created in HighLevel",
+        (_, "task") => "Task copied to HighLevel",
+        (_, "note") => "Notes copied to HighLevel",
+        _ => "Synced with HighLevel",
+    };
+    let fields = e.fields.iter().map(|k| Field::parse_key(k).map_or_else(|| k.clone(), |f| f.label().into_owned())).collect();
+    Activity { when: format_local(Instant(e.at), zone), what: what.into(), fields, ok: e.ok, message: e.message.clone() }
+}
+
+/// The link record's sync log as the panel lists it: newest first.
+pub fn activity(link: Option<&LinkRecord>, zone: &dyn Zone) -> Vec<Activity> {
+    link.map(|l| l.log.iter().rev().map(|e| activity_of(e, zone)).collect()).unwrap_or_default()
 }
 
 /// The whole panel.
@@ -315,7 +356,7 @@ pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
             };
             errors.retain(|e| e.section != Section::Contact);
             let forms = forms(state, zone, now);
-            View::Linked(Box::new(Linked { card: state.contact.ready().map(|c| card(state, c, zone)), card_error, timeline, loading, errors, forms }))
+            View::Linked(Box::new(Linked { card: state.contact.ready().map(|c| card(state, c, zone)), card_error, timeline, loading, errors, forms, activity: activity(state.link.as_ref(), zone) }))
         }
     }
 }

@@ -9,7 +9,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElem
 use super::dom::{add, append_rich_text, el, text_el};
 use crate::sanitize;
 use crate::timeline::{Item, ItemKind, Status};
-use crate::ui::view::{Action, Card, FormView, Forms, LinkOffer, Linked, Notice, Tone, View};
+use crate::ui::view::{Action, Activity, Card, FormView, Forms, LinkOffer, Linked, Notice, Tone, View};
 use crate::ui::{FormId, Section};
 
 /// The focused field (form key, field name, caret), to put the focus back after a render.
@@ -329,6 +329,35 @@ fn linked(doc: &Document, panel: &Element, l: &Linked) {
         }
     }
     add(panel, &tl);
+    if !l.activity.is_empty() {
+        add(panel, &activity(doc, &l.activity));
+    }
+}
+
+/// The sync log as a collapsed `<details>` list (closed by default; the browser toggles it).
+fn activity(doc: &Document, entries: &[Activity]) -> Element {
+    let d = el(doc, "details", "activity");
+    add(&d, &text_el(doc, "summary", "activity-title", "Sync activity"));
+    let ul = el(doc, "ul", "activity-items");
+    for a in entries {
+        let li = el(doc, "li", if a.ok { "activity-item" } else { "activity-item activity-item--failed" });
+        let _ = li.set_attribute("data-ok", if a.ok { "true" } else { "false" });
+        add(&li, &text_el(doc, "time", "activity-when", &a.when));
+        add(&li, &text_el(doc, "span", "activity-what", &a.what));
+        if !a.fields.is_empty() {
+            add(&li, &text_el(doc, "span", "activity-fields", &a.fields.join(", ")));
+        }
+        let result = match (&a.ok, &a.message) {
+            (true, None) => "Done".to_string(),
+            (true, Some(m)) => format!("Done: {m}"),
+            (false, None) => "Failed".to_string(),
+            (false, Some(m)) => format!("Failed: {m}"),
+        };
+        add(&li, &text_el(doc, "span", "activity-result", &result));
+        add(&ul, &li);
+    }
+    add(&d, &ul);
+    d
 }
 
 fn item_controls(doc: &Document, li: &Element, item: &Item, forms: &Forms) {

@@ -9,7 +9,7 @@ use web_sys::{Document, Element};
 use super::render::render;
 use crate::datetime::{CivilDate, Instant};
 use crate::timeline::{Day, Item, ItemKind, Status, Timeline};
-use crate::ui::view::{Action, Card, Linked, Notice, SectionError, Tone, View};
+use crate::ui::view::{Action, Activity, Card, Linked, Notice, SectionError, Tone, View};
 use crate::ui::Section;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -50,7 +50,7 @@ fn linked(card: Card, items: Vec<Item>, errors: Vec<SectionError>, loading: Vec<
     } else {
         Timeline { days: vec![Day { date: CivilDate { year: 2026, month: 12, day: 3 }, label: "Today".into(), items }], undated: vec![] }
     };
-    View::Linked(Box::new(Linked { card: Some(card), card_error: None, timeline, loading, errors, forms: Default::default() }))
+    View::Linked(Box::new(Linked { card: Some(card), card_error: None, timeline, loading, errors, forms: Default::default(), activity: vec![] }))
 }
 
 fn ada() -> Card {
@@ -200,4 +200,24 @@ fn hostile_strings_stay_text_everywhere_else() {
     let notice = shown(&View::Notice(Notice { tone: Tone::Info, title: HOSTILE.into(), text: HOSTILE.into(), actions: vec![], link: None }));
     assert_eq!(count(&notice, "img, script"), 0);
     assert_eq!(text(&notice, ".notice__text"), HOSTILE);
+}
+
+#[wasm_bindgen_test]
+fn the_sync_log_is_a_collapsed_list_with_time_fields_and_result() {
+    let View::Linked(mut l) = linked(ada(), vec![], vec![], vec![]) else { unreachable!() };
+    l.activity = vec![
+        Activity { when: "3 Dec 2026, 14:05".into(), what: "Updated in HighLevel".into(), fields: vec!["First name".into(), "Email".into()], ok: true, message: None },
+        Activity { when: "3 Dec 2026, 13:00".into(), what: "Synced with HighLevel".into(), fields: vec![], ok: false, message: Some(HOSTILE.into()) },
+    ];
+    let root = shown(&View::Linked(l));
+    let details = root.query_selector("details.activity").unwrap().expect("the sync log");
+    assert!(!details.has_attribute("open"), "collapsed by default");
+    assert_eq!(text(&root, ".activity summary"), "Sync activity");
+    assert_eq!(count(&root, ".activity-item"), 2);
+    assert_eq!(text(&root, ".activity-item[data-ok=true] .activity-when"), "3 Dec 2026, 14:05");
+    assert_eq!(text(&root, ".activity-item[data-ok=true] .activity-fields"), "First name, Email");
+    assert_eq!(text(&root, ".activity-item[data-ok=true] .activity-result"), "Done");
+    assert_eq!(text(&root, ".activity-item--failed .activity-result"), format!("Failed: {HOSTILE}"));
+    assert_eq!(count(&root, ".activity img, .activity script"), 0, "messages stay text");
+    assert_eq!(count(&shown(&linked(ada(), vec![], vec![], vec![])), ".activity"), 0, "no log, no section");
 }
