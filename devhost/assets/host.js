@@ -154,6 +154,33 @@
       }
     });
 
+    // Editing the contact: saved to the Freshsales stand-in, then devhost runs the sync's
+    // onContactUpdate and fires contact.update (the pane and the app reload).
+    $("contact-pane").addEventListener("submit", function (ev) {
+      var form = ev.target.closest("#edit-contact");
+      if (!form) {
+        return;
+      }
+      ev.preventDefault();
+      var contact = {};
+      Array.prototype.forEach.call(form.querySelectorAll("input[name]"), function (i) {
+        contact[i.name] = i.value.trim() === "" ? null : i.value.trim();
+      });
+      var status = $("edit-status");
+      status.textContent = "Saving…";
+      post("/__devhost/contact-edit", { installation: INSTALL, id: contactId, contact: contact })
+        .then(function (r) {
+          if (!r.ok) {
+            status.textContent = r.error;
+          } else if (r.sync && r.sync.ok) {
+            status.textContent = "Saved; synced by the background sync.";
+          } else {
+            status.textContent = "Saved; the background sync did not finish: " + ((r.sync && (r.sync.error || (r.sync.render && r.sync.render.err && r.sync.render.err.message))) || "no answer") + ".";
+          }
+        })
+        .catch(function () { status.textContent = "Not saved: devhost did not answer."; });
+    });
+
     $("fire-update").addEventListener("click", function () {
       post("/__devhost/control/events", { installation: INSTALL, type: "contact.update", contact_id: contactId });
     });

@@ -8,6 +8,7 @@
 //! - `POST /__devhost/interface` → `client.interface.trigger`, `client.instance.resize`
 //! - `POST /__devhost/smi` → `client.request.invoke` (not available yet)
 //! - `GET  /__devhost/page-events?installation=&after=&wait_ms=` → long poll for host-page events
+//! - `POST /__devhost/contact-edit` → the host page's contact edit (see [`crate::sync`])
 //! - `GET  /__devhost/install/configs?installation=`, `POST /__devhost/install/save?installation=`
 //!   → the installation page's `getConfigs` / `postConfigs`
 

@@ -196,7 +196,7 @@ async fn contact_page(State(st): St, UrlPath(id): UrlPath<String>, Query(q): Que
     }
     let last_event = st.with_install(&inst, |i| i.page_events.len());
     let body = format!(
-        "{top}\n<div class=\"layout\">\n<aside class=\"contact-pane\" id=\"contact-pane\">{pane}</aside>\n<main class=\"app-column\"><div class=\"app-card\"><div class=\"app-card-head\"><span class=\"app-icon\">G</span>GHL Bridge<span class=\"spacer\"></span><span class=\"muted small\" id=\"frame-size\"></span></div>{app}</div></main>\n<aside class=\"devtools\">\n<section><h3>Contacts</h3><ul class=\"switcher\" id=\"switcher\">{switcher}</ul>\n<form id=\"goto\" class=\"row\"><input name=\"id\" placeholder=\"Contact id\" aria-label=\"Contact id\"><button type=\"submit\">Open</button></form>\n<label class=\"row\">Switching <select id=\"switch-mode\"><option value=\"in-page\">in-page (app stays)</option><option value=\"reload\">full reload</option></select></label></section>\n<section><h3>Events</h3><button id=\"fire-update\" type=\"button\">Fire contact.update</button></section>\n<section><h3>Notifications</h3><ol class=\"notes\" id=\"notes\"></ol></section>\n</aside>\n</div>\n<div id=\"confirm\" class=\"overlay\" hidden></div>\n<div id=\"modal\" class=\"overlay\" hidden></div>",
+        "{top}\n<div class=\"layout\">\n<aside class=\"contact-pane\" id=\"contact-pane\">{pane}</aside>\n<main class=\"app-column\"><div class=\"app-card\"><div class=\"app-card-head\"><span class=\"app-icon\">G</span>GHL Bridge<span class=\"spacer\"></span><span class=\"muted small\" id=\"frame-size\"></span></div>{app}</div></main>\n<aside class=\"devtools\">\n<section><h3>Contacts</h3><ul class=\"switcher\" id=\"switcher\">{switcher}</ul>\n<form id=\"goto\" class=\"row\"><input name=\"id\" placeholder=\"Contact id\" aria-label=\"Contact id\"><button type=\"submit\">Open</button></form>\n<label class=\"row\">Switching <select id=\"switch-mode\"><option value=\"in-page\">in-page (app stays)</option><option value=\"reload\">full reload</option></select></label></section>\n<section><h3>Events</h3><button id=\"fire-update\" type=\"button\">Fire contact.update</button><p class=\"muted small\" id=\"edit-status\" role=\"status\"></p></section>\n<section><h3>Notifications</h3><ol class=\"notes\" id=\"notes\"></ol></section>\n</aside>\n</div>\n<div id=\"confirm\" class=\"overlay\" hidden></div>\n<div id=\"modal\" class=\"overlay\" hidden></div>",
         top = topbar(&inst, &format!("Contacts › <span id=\"crumb-name\">{}</span>", esc(&name))),
     );
     let config = json!({
@@ -256,8 +256,14 @@ fn contact_pane_html(st: &AppState, inst: &str, id: &str) -> (String, String) {
     for (label, value) in rows.into_iter().filter(|(_, v)| !v.is_empty()) {
         dl.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(&value)));
     }
+    // The edit form: a save is PUT to the Freshsales stand-in and fires the product event
+    // (devhost/src/sync.rs).
+    let mut edit = String::new();
+    for (label, key) in [("First name", "first_name"), ("Last name", "last_name"), ("City", "city")] {
+        edit.push_str(&format!("<label class=\"edit-field\">{}<input name=\"{key}\" value=\"{}\"></label>", esc(label), esc(&s(key).unwrap_or_default())));
+    }
     let html = format!(
-        "<div class=\"card contact-card\" data-contact-id=\"{}\"><div class=\"avatar\">{}</div><h2 id=\"contact-name\">{}</h2><p class=\"muted\">{}</p><dl>{dl}</dl><p class=\"muted small\">Freshsales contact #{}</p></div>",
+        "<div class=\"card contact-card\" data-contact-id=\"{}\"><div class=\"avatar\">{}</div><h2 id=\"contact-name\">{}</h2><p class=\"muted\">{}</p><dl>{dl}</dl><p class=\"muted small\">Freshsales contact #{}</p><form id=\"edit-contact\" class=\"edit-contact\"><h3>Edit contact</h3>{edit}<div class=\"row right\"><button type=\"submit\">Save</button></div></form></div>",
         esc(id),
         esc(&initials),
         esc(&name),

@@ -13,6 +13,8 @@
 //! - [`control`]: the control API tests use (faults, log, reset, notifications, events, state).
 //! - [`upstream`]: the interface the GHL and Freshsales stand-ins implement; [`real`] forwards
 //!   GHL to the real API when credentials are in the environment.
+//! - [`sync`]: the background sync's child process (server.js in the emulated sandbox) and the
+//!   host page's contact edit that feeds it product events.
 //! - [`config`], [`state`]: configuration, options, the clock, per-installation state.
 #![warn(missing_docs)]
 
@@ -27,6 +29,7 @@ pub mod proxy;
 pub mod real;
 pub mod standin;
 pub mod state;
+pub mod sync;
 pub mod template;
 pub mod upstream;
 
@@ -63,5 +66,5 @@ pub fn upstreams(seed: Option<&Value>, config: &config::Config, now_ms: i64) -> 
 
 /// Devhost's whole HTTP surface.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().merge(host::routes()).merge(api::routes()).merge(control::routes()).with_state(state)
+    Router::new().merge(host::routes()).merge(api::routes()).merge(control::routes()).merge(sync::routes()).with_state(state)
 }

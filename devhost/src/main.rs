@@ -1,7 +1,7 @@
 //! `devhost`: serve the simulated Freshsales contact page, the app and the API stand-ins.
 //!
 //! ```text
-//! cargo run -p devhost -- [--port 8700|0] [--seed FILE] [--config FILE] [--root DIR] [--set option=value]…
+//! cargo run -p devhost -- [--port 8700|0] [--seed FILE] [--config FILE] [--root DIR] [--set option=value]… [--no-sync]
 //! ```
 //! The first line on stdout is `devhost listening on http://127.0.0.1:PORT/`.
 
@@ -20,7 +20,10 @@ proxy and the GHL / Freshsales stand-ins, on 127.0.0.1 only.
 Configuration: --config FILE, else devhost.local.json, else devhost.example.json (in the root);
 environment GHL_TOKEN, GHL_LOCATION_ID, FS_API_KEY, FS_DOMAIN override iparams. With GHL_TOKEN
 and GHL_LOCATION_ID set, GHL templates go to the real API. Options (see devhost/UNVERIFIED.md)
-can be set with --set, e.g. --set csp=no-wasm --set switch_mode=reload --set request_timeout_ms=2000.";
+can be set with --set, e.g. --set csp=no-wasm --set switch_mode=reload --set request_timeout_ms=2000.
+
+The background sync (server/server.js in the emulated serverless sandbox, one node child
+process) runs when server/pkg/core.js is built; --no-sync turns it off.";
 
 struct Args {
     port: Option<u16>,
@@ -28,10 +31,11 @@ struct Args {
     config: Option<PathBuf>,
     root: Option<PathBuf>,
     sets: Vec<String>,
+    no_sync: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { port: None, seed: None, config: None, root: None, sets: Vec::new() };
+    let mut args = Args { port: None, seed: None, config: None, root: None, sets: Vec::new(), no_sync: false };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
@@ -45,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
             "--config" => args.config = Some(value()?.into()),
             "--root" => args.root = Some(value()?.into()),
             "--set" => args.sets.push(value()?),
+            "--no-sync" => args.no_sync = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -55,7 +60,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn setup() -> Result<(Config, Option<serde_json::Value>), String> {
+fn setup() -> Result<(Config, Option<serde_json::Value>, bool), String> {
     let args = parse_args()?;
     let root = args.root.unwrap_or_else(Config::default_root);
     let mut config = Config::load(root, args.config.as_deref(), &|k| std::env::var(k).ok())?;
@@ -73,12 +78,12 @@ fn setup() -> Result<(Config, Option<serde_json::Value>), String> {
         None => None,
     };
     config.seed = args.seed;
-    Ok((config, seed))
+    Ok((config, seed, args.no_sync))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let (config, seed) = match setup() {
+    let (config, seed, no_sync) = match setup() {
         Ok(x) => x,
         Err(e) => {
             eprintln!("devhost: {e}");
@@ -104,6 +109,17 @@ async fn main() {
     let source = config.source.as_ref().map_or_else(|| "built-in defaults".to_string(), |p| p.display().to_string());
     let root = config.root.display().to_string();
     let state = Arc::new(AppState::new(config, upstreams).with_standins(standins));
+    let sync = if no_sync {
+        "off (--no-sync)".to_string()
+    } else {
+        match devhost::sync::SyncChild::start(&state.config.root, &format!("http://127.0.0.1:{port}"), devhost::sync::SCHEDULE_EVERY_MS) {
+            Ok(child) => {
+                let _ = state.sync.set(child);
+                format!("on (server/server.js in the sandbox; schedule every {} s)", devhost::sync::SCHEDULE_EVERY_MS / 1000)
+            }
+            Err(e) => format!("off: {e}"),
+        }
+    };
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "devhost listening on http://127.0.0.1:{port}/");
@@ -111,6 +127,7 @@ async fn main() {
         let _ = writeln!(out, "  settings page: http://127.0.0.1:{port}/install?install=demo");
         let _ = writeln!(out, "  control API:   http://127.0.0.1:{port}/__devhost/control/health");
         let _ = writeln!(out, "  app root: {root}; config: {source}");
+        let _ = writeln!(out, "  background sync: {sync}");
         let _ = writeln!(out, "  GHL: {}", if state.real_ghl.is_some() { "real API (services.leadconnectorhq.com)" } else { "stand-in" });
         let _ = out.flush();
     }

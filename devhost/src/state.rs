@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -216,6 +216,8 @@ pub struct AppState {
     pub page_events: Notify,
     /// The stand-ins, when devhost runs them (their switches for the control API).
     pub standins: Option<crate::standin::StandIns>,
+    /// The background sync's child process, once started (`None` inside: the sync is off).
+    pub sync: OnceLock<crate::sync::SyncChild>,
     options: RwLock<Options>,
     secure_from_files: BTreeSet<String>,
     installs: Mutex<HashMap<String, Installation>>,
@@ -250,6 +252,7 @@ impl AppState {
             real_ghl,
             page_events: Notify::new(),
             standins: None,
+            sync: OnceLock::new(),
             secure_from_files,
             installs: Mutex::new(HashMap::new()),
             faults: Mutex::new(faults),

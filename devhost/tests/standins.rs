@@ -55,3 +55,23 @@ async fn strict_mode_rejects_partial_task_updates() {
     let v = h.get("/__devhost/control/ghl?installation=s4").await.json();
     assert!(v["spec_violations"].is_array(), "{v}");
 }
+
+#[tokio::test]
+async fn a_contact_edit_is_saved_and_fires_contact_update_even_with_the_sync_off() {
+    let h = standin_harness();
+    let edit = json!({ "installation": "e1", "id": "70042006401", "contact": { "city": "Bath", "first_name": "Ada" } });
+    let r = h.post("/__devhost/contact-edit", edit).await;
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["changed"], json!(["city"]), "only what differs");
+    assert_eq!(r["sync"]["ok"], false);
+    assert!(r["sync"]["error"].as_str().unwrap().contains("sync is off"), "{r}");
+    let c = h.get("/__devhost/control/state?installation=e1").await.json();
+    let fs = c["freshsales"]["contacts"].as_array().unwrap().iter().find(|x| x["id"] == 70042006401u64).cloned().unwrap();
+    assert_eq!(fs["city"], "Bath");
+    let ev = h.get("/__devhost/page-events?installation=e1&after=0&wait_ms=0").await.json();
+    assert_eq!(ev["events"][0]["type"], "contact.update", "{ev}");
+    assert_eq!(ev["events"][0]["contact_id"], "70042006401");
+    let bad = h.post("/__devhost/contact-edit", json!({ "installation": "e1", "id": "70042006401", "contact": { "email": "jose.nunez@example.com" } })).await;
+    assert_eq!(bad["ok"], false);
+    assert!(bad["error"].as_str().unwrap().starts_with("Not saved"), "{bad}");
+}
