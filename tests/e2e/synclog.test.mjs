@@ -5,7 +5,7 @@
 // app (scripts/build-app.sh) and server core (scripts/build-server.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevhost } from './devhost.mjs';
+import { screenshot, startDevhost } from './devhost.mjs';
 
 const dh = await startDevhost({ set: { retry_delay_scale: 0.01 } });
 const ADA = '70042006401';
@@ -54,5 +54,6 @@ test('an edit on the Freshsales page reaches GHL and shows in the sidebar sync l
   assert.match(first.when, /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
   assert.ok(first.visible, 'shown once opened');
   assert.equal(await page.textContent('#contact-name'), 'Augusta Ada Lovelace', 'the host pane reloaded too');
+  await screenshot(page, 'synclog-after-edit');
   assert.deepEqual(errors, []);
 });
