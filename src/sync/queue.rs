@@ -18,8 +18,9 @@ pub const REQUESTS_PER_MIN: u32 = 40;
 pub const DB_OPS_PER_MIN: u32 = 40;
 /// Requests one run may make (a run has 20 s).
 pub const RUN_REQUESTS: u32 = 24;
-/// Pending entries the index holds (it must fit the store's 40 KB per key).
-pub const MAX_PENDING: usize = 2_500;
+/// Pending entries the index holds (with failed ones and the budgets it must fit the store's
+/// 40 KB per key; a test checks the fullest index does).
+pub const MAX_PENDING: usize = 1_500;
 
 /// The backoff of queued retries: 30 s doubling to at most 30 min, with full jitter.
 pub const BACKOFF: Backoff = Backoff { base_ms: 30_000, cap_ms: 1_800_000, max_attempts: MAX_ATTEMPTS, max_total_ms: u64::MAX };
@@ -135,7 +136,9 @@ pub struct Scan {
 /// The store key of the notes roster.
 pub const NOTES_KEY: &str = "ghq:notes";
 /// Contacts in the notes roster (oldest dropped first; it must fit one key).
-pub const MAX_ROSTER: usize = 2_500;
+pub const MAX_ROSTER: usize = 2_000;
+/// Failed entries kept visible in the index (the oldest are dropped beyond this).
+pub const MAX_FAILED: usize = 200;
 
 /// The linked contacts whose notes the scheduled run reconciles, in turn (Freshsales has no
 /// note event). Contacts join when a scheduled run syncs them.
@@ -222,6 +225,8 @@ impl Index {
         self.remove(fs_id);
         if !self.failed.iter().any(|f| f == fs_id) {
             self.failed.push(fs_id.to_string());
+            let excess = self.failed.len().saturating_sub(MAX_FAILED);
+            self.failed.drain(..excess);
         }
     }
 }
@@ -267,5 +272,30 @@ mod tests {
         assert!(Index::room(&i.requests, 0, REQUESTS_PER_MIN) && !Index::room(&i.requests, 0, REQUESTS_PER_MIN + 1));
         let v = serde_json::to_value(&i).unwrap();
         assert_eq!(serde_json::from_value::<Index>(v).unwrap(), i);
+    }
+
+    #[test]
+    fn the_fullest_index_and_roster_fit_one_key() {
+        let mut i = Index::default();
+        for n in 0..MAX_PENDING + 10 {
+            i.add(&format!("{}", 99_999_999_999_000u64 + n as u64));
+        }
+        for n in 0..MAX_FAILED + 10 {
+            i.fail(&format!("{}", 88_888_888_888_000u64 + n as u64));
+        }
+        assert_eq!((i.pending.len(), i.failed.len()), (MAX_PENDING, MAX_FAILED));
+        for t in 0..1_000 {
+            let _ = i.requests.try_acquire(1_764_000_000_000 + t * 1_000);
+            let _ = i.db.try_acquire(1_764_000_000_000 + t * 1_000);
+        }
+        i.scan = Scan { view: Some(70_000_000_001), page: 80, offset: 24, since: Some(1_764_000_000_000), top: Some(1_764_000_000_000) };
+        let size = INDEX_KEY.len() + serde_json::to_string(&i).unwrap().len();
+        assert!(size <= crate::link::MAX_STORED_BYTES, "{size} bytes");
+        let mut r = Roster::default();
+        for n in 0..MAX_ROSTER + 5 {
+            r.add(&format!("{}", 99_999_999_999_000u64 + n as u64));
+        }
+        let size = NOTES_KEY.len() + serde_json::to_string(&r).unwrap().len();
+        assert!(r.ids.len() == MAX_ROSTER && size <= crate::link::MAX_STORED_BYTES, "{size} bytes");
     }
 }
