@@ -4,7 +4,8 @@
 //   open        devhost with a 200 ms latency fault on every proxied request; a fresh
 //               installation per run; time in the app frame from the first `app.activated`
 //               callback to the first frame painted after `#app[data-state=ready]`, and
-//               requests per open (devhost's log);
+//               requests per open (devhost's log); a re-open (the same tab reloaded within
+//               the cache TTL: the view comes from sessionStorage);
 //   1,000 items a generated seed (the default one plus 1,000 tasks, notes and appointments on
 //               one linked contact, loaded with `devhost --seed`), no added latency: time from
 //               the last template answer to the panel ready (parse, merge, render), and
@@ -73,9 +74,7 @@ async function openOnce(dh, fsId, latency) {
   if (latency) await dh.addFaults(installation, { kind: 'latency', latency_ms: latency });
   const view = await openPage(`${dh.url}/contacts/${fsId}?install=${installation}`, { beforeLoad: (p) => p.addInitScript(PROBE) });
   try {
-    const frame = await (await view.page.waitForSelector('#app-frame')).contentFrame();
-    await frame.waitForFunction(() => window.__bench?.readyAt !== null && window.__bench?.readyAt !== undefined, null, { timeout: 60000 });
-    const m = await frame.evaluate(() => ({ ...window.__bench, items: document.querySelectorAll('#app .item').length }));
+    const m = await readyFrame(view.page);
     const log = await dh.log(installation);
     return { ...m, requests: log.length };
   } finally {
@@ -83,9 +82,35 @@ async function openOnce(dh, fsId, latency) {
   }
 }
 
-async function measure(dh, fsId, latency) {
+/** The frame's timings once its panel is ready. */
+async function readyFrame(page) {
+  const frame = await (await page.waitForSelector('#app-frame')).contentFrame();
+  await frame.waitForFunction(() => window.__bench?.readyAt !== null && window.__bench?.readyAt !== undefined, null, { timeout: 60000 });
+  return frame.evaluate(() => ({ ...window.__bench, items: document.querySelectorAll('#app .item').length }));
+}
+
+/**
+ * Opens `fsId` in a fresh installation, then reloads the page in the same tab (the cached
+ * view lives in the tab's sessionStorage); resolves to the re-open's timings and requests.
+ */
+async function reopenOnce(dh, fsId, latency) {
+  const installation = await dh.installation();
+  if (latency) await dh.addFaults(installation, { kind: 'latency', latency_ms: latency });
+  const view = await openPage(`${dh.url}/contacts/${fsId}?install=${installation}`, { beforeLoad: (p) => p.addInitScript(PROBE) });
+  try {
+    await readyFrame(view.page);
+    const before = (await dh.log(installation)).length;
+    await view.page.reload();
+    const m = await readyFrame(view.page);
+    return { ...m, requests: (await dh.log(installation)).length - before };
+  } finally {
+    await view.close();
+  }
+}
+
+async function measure(dh, fsId, latency, once = openOnce) {
   const runs = [];
-  for (let i = 0; i < RUNS; i += 1) runs.push(await openOnce(dh, fsId, latency));
+  for (let i = 0; i < RUNS; i += 1) runs.push(await once(dh, fsId, latency));
   return {
     activatedToReady: median(runs.map((r) => r.readyAt - r.activatedAt)),
     lastReplyToReady: median(runs.map((r) => r.readyAt - r.lastReplyAt)),
@@ -140,12 +165,13 @@ const ms = (x) => `${Math.round(x)} ms`;
 async function main() {
   const sizes = payload();
   const hosts = [];
-  let linked; let unlinked; let small; let thousand;
+  let linked; let unlinked; let reopen; let small; let thousand;
   try {
     const dh = await startDevhost();
     hosts.push(dh);
     linked = await measure(dh, LINKED, LATENCY_MS);
     unlinked = await measure(dh, UNLINKED, LATENCY_MS);
+    reopen = await measure(dh, LINKED, LATENCY_MS, reopenOnce);
     small = await measure(dh, LINKED, 0);
     const big = await startDevhost({ seed: bigSeed() });
     hosts.push(big);
@@ -169,6 +195,7 @@ async function main() {
   lines.push('| --- | ---: | ---: | ---: | ---: |');
   lines.push(`| linked contact, ${LATENCY_MS} ms per request | ${linked.requests} | ${ms(linked.activatedToReady)} | ${ms(linked.lastReplyToReady)} | ${linked.items} |`);
   lines.push(`| unlinked contact (found by email), ${LATENCY_MS} ms per request | ${unlinked.requests} | ${ms(unlinked.activatedToReady)} | ${ms(unlinked.lastReplyToReady)} | ${unlinked.items} |`);
+  lines.push(`| re-open of the linked contact within the cache TTL (page reloaded), ${LATENCY_MS} ms per request | ${reopen.requests} | ${ms(reopen.activatedToReady)} | ${reopen.requests ? ms(reopen.lastReplyToReady) : 'no request'} | ${reopen.items} |`);
   lines.push(`| linked contact, no added latency | ${small.requests} | ${ms(small.activatedToReady)} | ${ms(small.lastReplyToReady)} | ${small.items} |`);
   lines.push(`| linked contact with ${BIG_ITEMS} more items, no added latency | ${thousand.requests} | ${ms(thousand.activatedToReady)} | ${ms(thousand.lastReplyToReady)} | ${thousand.items} |`);
   console.log(lines.join('\n'));

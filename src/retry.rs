@@ -293,6 +293,18 @@ impl Budget {
         wait
     }
 
+    /// Gives back the slot taken for a call at `at` that will not be sent after all (a queued
+    /// call whose contact was left). Only a slot still in the future (`at > now_ms`) is
+    /// given back: a call already sent counts against the quota whatever became of it.
+    pub fn release(&mut self, at: i64, now_ms: i64) {
+        if at <= now_ms {
+            return;
+        }
+        if let Some(pos) = self.calls.iter().position(|&t| t == at) {
+            self.calls.remove(pos);
+        }
+    }
+
     /// After a platform 429 at `now_ms`: no call for `wait_ms` (see [`requested_wait_ms`]).
     /// A shorter penalty never shortens a longer one.
     pub fn penalize(&mut self, now_ms: i64, wait_ms: u64) {
@@ -307,6 +319,20 @@ mod tests {
     use crate::catalog::{by_name, CATALOG};
     use crate::error::{classify, AuthProblem, Origin, Transient};
     use proptest::prelude::*;
+
+    #[test]
+    fn a_released_future_slot_is_free_again_and_a_sent_one_is_not() {
+        let mut b = Budget::new(2, 60_000);
+        assert_eq!(b.reserve(0), 0);
+        assert_eq!(b.reserve(0), 0);
+        let wait = b.reserve(0);
+        assert_eq!(wait, 60_000, "the third call waits for the window");
+        b.release(0, 10); // already sent: still counts
+        assert_eq!(b.wait_ms(10), 59_990);
+        b.release(wait as i64, 10); // the queued one was dropped
+        assert_eq!(b.wait_ms(60_000), 0, "its slot is free again");
+        assert_eq!(b.calls, vec![0, 0]);
+    }
 
     fn read() -> &'static Endpoint {
         by_name("ghlListNotes").unwrap()

@@ -260,6 +260,8 @@ fn open_with(replies: Vec<RawReply>, stored: Option<Value>) -> (View, usize) {
                     continue;
                 }
                 Effect::DbSet { .. } | Effect::CacheSet { .. } | Effect::CacheRemove { .. } | Effect::Render => continue,
+                // Only a user action notifies or asks to confirm; this drive has none.
+                Effect::Notify { .. } | Effect::Confirm { .. } => continue,
             };
             calls += 1;
             let reply = replies.pop_front().unwrap_or(RawReply { status: 500, headers: vec![], body: String::new(), origin: Origin::Upstream });

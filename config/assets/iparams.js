@@ -78,16 +78,17 @@ function normalizeDomain(d) {
 function checkShape() {
   let problems = 0;
   const rules = [
-    ["ghl_token", function (v) { return v.length >= 10; }, "Enter the HighLevel Private Integration Token."],
+    ["ghl_token", function (v) { return v.length >= 10; }, function (v) { return v ? "This token is too short: paste the whole Private Integration Token." : "Enter the HighLevel Private Integration Token."; }],
     ["ghl_location_id", function (v) { return /^[A-Za-z0-9_-]{4,40}$/.test(v); }, "Enter the location id: letters and digits, no spaces."],
     ["ghl_app_base_url", function (v) { return /^https:\/\/[^\s/]+\.[^\s/]+\/?$/.test(v); }, "Enter an address starting with https://, e.g. https://app.gohighlevel.com."],
     ["default_country", function (v) { return /^[A-Za-z]{2}$/.test(v); }, "Enter a two-letter country code, e.g. US."],
     ["fs_domain", function (v) { return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(normalizeDomain(v)); }, "Enter your Freshsales domain, e.g. yourcompany.myfreshworks.com."],
-    ["fs_api_key", function (v) { return v.length >= 8; }, "Enter the Freshsales API key."]
+    ["fs_api_key", function (v) { return v.length >= 8; }, function (v) { return v ? "This key is too short: paste the whole Freshsales API key." : "Enter the Freshsales API key."; }]
   ];
   rules.forEach(function (r) {
-    const ok = r[1](valueOf(r[0]));
-    setError(r[0], ok ? "" : r[2]);
+    const v = valueOf(r[0]);
+    const ok = r[1](v);
+    setError(r[0], ok ? "" : (typeof r[2] === "function" ? r[2](v) : r[2]));
     if (!ok) { problems += 1; }
   });
   return problems === 0;

@@ -306,7 +306,7 @@ async fn install_page(State(st): St, Query(q): Query<PageQuery>) -> Response {
         "{top}\n<main class=\"install\"><div class=\"card\"><h2>GHL Bridge · settings</h2><p class=\"muted\">Installation <code>{i}</code> · {state}. Secure values stay in devhost and are never sent back to the page.</p>{form}<div class=\"row install-actions\"><button id=\"install-save\" type=\"button\" class=\"primary\">{label}</button><span id=\"install-status\" role=\"status\"></span></div><p><a href=\"/?install={i}\">Open a contact →</a></p></div></main>",
         top = topbar(&inst, "Admin › Apps › GHL Bridge"),
         i = esc(&inst),
-        state = if saved { "saved" } else { "not installed yet" },
+        state = if saved { "saved" } else { "running on the settings in devhost's config until saved here" },
         label = if saved { "Save" } else { "Install" },
     );
     page("GHL Bridge settings · Freshsales (devhost)", &body, &json!({ "page": "install", "installation": inst, "mode": mode }))

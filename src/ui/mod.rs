@@ -250,6 +250,8 @@ struct Pending {
     call: Call,
     attempts: u32,
     first_at: i64,
+    /// When the budget lets this call go (ms since the epoch): later than now while queued.
+    slot_at: i64,
 }
 
 /// The sidebar's whole state.
@@ -353,7 +355,7 @@ impl State {
             }
             Msg::Deactivated => {
                 self.generation += 1;
-                self.pending.clear();
+                self.drop_pending(env.now);
             }
             Msg::Refresh => {
                 if self.fs_id.is_some() && self.config.is_some() {
@@ -413,7 +415,7 @@ impl State {
 
     fn begin(&mut self, env: Env, fx: &mut Vec<Effect>) {
         self.generation += 1;
-        self.pending.clear();
+        self.drop_pending(env.now);
         self.actions.interrupted();
         self.requests_this_open = 0;
         self.link = None;
@@ -442,8 +444,27 @@ impl State {
         let id = self.next_id;
         self.next_id += 1;
         let call = Call { id, template, context, query, body };
-        self.pending.insert(id, Pending { generation: self.generation, purpose, call: call.clone(), attempts: 1, first_at: env.now });
+        self.pending.insert(id, Pending { generation: self.generation, purpose, call: call.clone(), attempts: 1, first_at: env.now, slot_at: env.now });
         self.send(call, 0, env, fx);
+    }
+
+    /// Forgets every call in flight (the contact was left or is loaded again). Calls still
+    /// queued for the budget give their slots back, and the edge does not send them.
+    fn drop_pending(&mut self, now: i64) {
+        for p in std::mem::take(&mut self.pending).into_values() {
+            self.budget.release(p.slot_at, now);
+        }
+    }
+
+    /// Whether call `id` is still wanted: the edge checks before sending a queued call.
+    pub fn is_pending(&self, id: u64) -> bool {
+        self.pending.contains_key(&id)
+    }
+
+    /// How long until the latest-queued call may go, when calls wait for the request budget
+    /// (shown to the user, who would otherwise see a skeleton for up to a minute).
+    pub fn queued_for_ms(&self, now: i64) -> Option<u64> {
+        self.pending.values().map(|p| p.slot_at).max().filter(|&t| t > now + 1_000).map(|t| (t - now) as u64)
     }
 
     /// Issues a call through the budget guard: it waits rather than exceed the quota.
@@ -461,6 +482,9 @@ impl State {
             delay as i64 + extra as i64
         };
         self.requests_this_open += 1;
+        if let Some(p) = self.pending.get_mut(&call.id) {
+            p.slot_at = env.now + wait.max(0);
+        }
         if wait <= 0 {
             fx.push(Effect::Invoke(call));
         } else {

@@ -309,3 +309,54 @@ fn a_refresh_rereads_the_link_record_and_shows_the_new_log_entry() {
     let View::Linked(l) = h.view() else { panic!() };
     assert_eq!((l.activity[0].what.as_str(), l.activity[0].fields.clone()), ("Updated in HighLevel", vec!["Email".to_string()]));
 }
+
+/// Opens linked contact `i` (its stored link answered at once) and returns the effects that
+/// ask for its sections.
+fn open_linked(s: &mut State, i: u32, env: Env) -> Vec<Effect> {
+    let fs_id = format!("700{i}");
+    s.update(Msg::Activated { fs_id: fs_id.clone() }, env);
+    let mut r = LinkRecord::new(&fs_id);
+    r.link(&format!("g{i}"), LinkedBy::Email, 0);
+    s.update(Msg::DbLoaded { generation: s.generation, value: Some(r.to_stored().unwrap()) }, env)
+}
+
+#[test]
+fn calls_queued_for_the_request_budget_are_explained_and_give_their_slots_back_when_left() {
+    let mut s = State::new();
+    let env = Env { now: NOW, random: 0.5 };
+    s.update(Msg::Configured(Config { location_id: "loc1".into(), app_base_url: "https://app.example.com".into(), default_country: "US".into() }), env);
+    // 12 contacts opened and left at once: 48 calls sent, within the 50 a minute.
+    for i in 0..12 {
+        let fx = open_linked(&mut s, i, env);
+        assert_eq!(fx.iter().filter(|f| matches!(f, Effect::Invoke(_))).count(), 4, "contact {i}");
+        s.update(Msg::Deactivated, env);
+    }
+    // The 13th: two calls go, two wait for the window; the user is told why.
+    let fx = open_linked(&mut s, 12, env);
+    assert_eq!(fx.iter().filter(|f| matches!(f, Effect::Invoke(_))).count(), 2);
+    let later: Vec<&Call> = fx.iter().filter_map(|f| if let Effect::InvokeLater { call, .. } = f { Some(call) } else { None }).collect();
+    assert_eq!(later.len(), 2);
+    let View::Linked(l) = view(&s, &FixedOffset(0), Instant(NOW)) else { panic!() };
+    let w = l.waiting.expect("the wait is explained");
+    assert!(w.contains("50 a minute") && w.contains("about 60 s"), "{w}");
+    // Left before they went: they are not wanted any more and give their slots back. Twenty
+    // more contacts opened and left in the same instant (80 queued calls, more than a whole
+    // window) still leave the next one waiting one window, not two.
+    s.update(Msg::Deactivated, env);
+    assert!(later.iter().all(|c| !s.is_pending(c.id)));
+    for i in 13..33 {
+        open_linked(&mut s, i, env);
+        s.update(Msg::Deactivated, env);
+    }
+    let fx = open_linked(&mut s, 33, env);
+    let waits: Vec<u64> = fx.iter().filter_map(|f| if let Effect::InvokeLater { after_ms, .. } = f { Some(*after_ms) } else { None }).collect();
+    assert_eq!(waits.len(), 4);
+    assert!(waits.iter().all(|&w| w <= 60_000), "{waits:?}");
+    // A minute later the window is free: no wait to explain.
+    s.update(Msg::Deactivated, env);
+    let a_minute = Env { now: NOW + 60_000, random: 0.5 };
+    let fx = open_linked(&mut s, 34, a_minute);
+    assert_eq!(fx.iter().filter(|f| matches!(f, Effect::Invoke(_))).count(), 4);
+    let View::Linked(l) = view(&s, &FixedOffset(0), Instant(NOW + 60_000)) else { panic!() };
+    assert_eq!(l.waiting, None);
+}

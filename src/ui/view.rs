@@ -155,6 +155,8 @@ pub struct Linked {
     pub forms: Forms,
     /// The contact's recent sync log, newest first.
     pub activity: Vec<Activity>,
+    /// Why sections are still loading when their calls wait for the request budget.
+    pub waiting: Option<String>,
 }
 
 /// One sync log entry as the panel shows it.
@@ -192,6 +194,13 @@ fn activity_of(e: &LogEntry, zone: &dyn Zone) -> Activity {
 /// The link record's sync log as the panel lists it: newest first.
 pub fn activity(link: Option<&LinkRecord>, zone: &dyn Zone) -> Vec<Activity> {
     link.map(|l| l.log.iter().rev().map(|e| activity_of(e, zone)).collect()).unwrap_or_default()
+}
+
+/// "…resumes in about N s" when calls wait for the 50-a-minute request budget.
+fn waiting(state: &State, now: Instant) -> Option<String> {
+    state.queued_for_ms(now.0).map(|ms| {
+        format!("Waiting for the CRM's request limit (50 a minute for this app, shared by all users). Loading resumes in about {} s.", ms.div_ceil(1000))
+    })
 }
 
 /// The whole panel.
@@ -282,17 +291,25 @@ fn forms(state: &State, zone: &dyn Zone, now: Instant) -> Forms {
     }
 }
 
+fn loading_status(status: String, state: &State, now: Instant) -> View {
+    let status = match waiting(state, now) {
+        Some(w) => format!("{status} {w}"),
+        None => status,
+    };
+    View::Loading { status }
+}
+
 /// The view of `state` for a viewer in `zone` at `now`.
 pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
     if state.config.as_ref().is_some_and(|c| c.location_id.trim().is_empty()) {
         return notice(Tone::Warning, "HighLevel is not set up", "An admin must enter the HighLevel location in the app settings.", vec![]);
     }
     match &state.phase {
-        Phase::Idle | Phase::LoadingLink => View::Loading { status: "Loading HighLevel contact…".into() },
-        Phase::LoadingFsContact => View::Loading { status: "Reading the contact…".into() },
+        Phase::Idle | Phase::LoadingLink => loading_status("Loading HighLevel contact…".into(), state, now),
+        Phase::LoadingFsContact => loading_status("Reading the contact…".into(), state, now),
         Phase::Searching(l) => {
             let (_, v) = l.query();
-            View::Loading { status: format!("Looking up {v} in HighLevel…") }
+            loading_status(format!("Looking up {v} in HighLevel…"), state, now)
         }
         Phase::Failed(e, api) => failure(e, *api),
         Phase::NotFound { unlinked: true, .. } => offer(state, notice(
@@ -356,7 +373,8 @@ pub fn view(state: &State, zone: &dyn Zone, now: Instant) -> View {
             };
             errors.retain(|e| e.section != Section::Contact);
             let forms = forms(state, zone, now);
-            View::Linked(Box::new(Linked { card: state.contact.ready().map(|c| card(state, c, zone)), card_error, timeline, loading, errors, forms, activity: activity(state.link.as_ref(), zone) }))
+            let waiting = if loading.is_empty() { None } else { waiting(state, now) };
+            View::Linked(Box::new(Linked { card: state.contact.ready().map(|c| card(state, c, zone)), card_error, timeline, loading, errors, forms, activity: activity(state.link.as_ref(), zone), waiting }))
         }
     }
 }

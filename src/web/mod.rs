@@ -78,6 +78,10 @@ fn run(rt: &Rc<Runtime>, fx: Effect) {
         }),
         Effect::InvokeLater { call, after_ms } => spawn_local(async move {
             sleep(after_ms).await;
+            // Left while it waited (another contact, a reload): not sent, its slot was given back.
+            if !rt.state.borrow().is_pending(call.id) {
+                return;
+            }
             let reply = rt.client.invoke(&call).await;
             dispatch(&rt, Msg::Reply { id: call.id, reply });
         }),

@@ -277,6 +277,11 @@ fn section_label(s: Section) -> &'static str {
 }
 
 fn linked(doc: &Document, panel: &Element, l: &Linked) {
+    if let Some(w) = &l.waiting {
+        let e = text_el(doc, "p", "app-status", w);
+        let _ = e.set_attribute("role", "status");
+        add(panel, &e);
+    }
     match (&l.card, &l.card_error) {
         (Some(c), _) => add(panel, &card(doc, c, &l.forms)),
         (None, Some(msg)) => {

@@ -50,7 +50,7 @@ fn linked(card: Card, items: Vec<Item>, errors: Vec<SectionError>, loading: Vec<
     } else {
         Timeline { days: vec![Day { date: CivilDate { year: 2026, month: 12, day: 3 }, label: "Today".into(), items }], undated: vec![] }
     };
-    View::Linked(Box::new(Linked { card: Some(card), card_error: None, timeline, loading, errors, forms: Default::default(), activity: vec![] }))
+    View::Linked(Box::new(Linked { card: Some(card), card_error: None, timeline, loading, errors, forms: Default::default(), activity: vec![], waiting: None }))
 }
 
 fn ada() -> Card {

@@ -132,7 +132,11 @@ for (const c of CONTACTS) {
       return {
         canary: window.__canary,
         xss: window.__xss,
+        // The panel's own action forms are allowed: class "form", a form key the app renders,
+        // and outside the rich-text note bodies (where a payload's <form> would land).
         bad: all.filter((e) => ['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'FORM', 'BASE', 'META', 'LINK', 'STYLE', 'svg', 'math', 'IMG'].includes(e.tagName))
+          .filter((e) => !(e.matches('form.form[data-form]') && !e.closest('.item__body')
+            && /^(new-task|new-note|tag|push|search|unlink|(edit-task|edit-note):[\w-]+)$/.test(e.dataset.form)))
           .map((e) => e.tagName)
           .concat(all.flatMap((e) => [...e.attributes].filter((a) => /^on/i.test(a.name) || /^\s*(javascript|data|vbscript):/i.test(a.value)).map((a) => `${e.tagName}[${a.name}=${a.value}]`))),
         text: app.innerText,
