@@ -156,19 +156,42 @@
 
     // Editing the contact: saved to the Freshsales stand-in, then devhost runs the sync's
     // onContactUpdate and fires contact.update (the pane and the app reload).
+    // The task form does the same with a task (created, or the one picked, updated) and
+    // onTaskCreate / onTaskUpdate.
+    $("contact-pane").addEventListener("change", function (ev) {
+      var pick = ev.target.closest("#edit-task select[name=task_id]");
+      if (!pick) {
+        return;
+      }
+      var o = pick.selectedOptions[0];
+      var form = pick.form;
+      form.elements.title.value = o.getAttribute("data-title") || "";
+      form.elements.due.value = o.getAttribute("data-due") || "";
+      form.elements.done.checked = o.getAttribute("data-done") === "true";
+    });
+
     $("contact-pane").addEventListener("submit", function (ev) {
-      var form = ev.target.closest("#edit-contact");
+      var form = ev.target.closest("#edit-contact, #edit-task");
       if (!form) {
         return;
       }
       ev.preventDefault();
-      var contact = {};
-      Array.prototype.forEach.call(form.querySelectorAll("input[name]"), function (i) {
-        contact[i.name] = i.value.trim() === "" ? null : i.value.trim();
-      });
+      var url, body;
+      if (form.id === "edit-task") {
+        var f = form.elements;
+        url = "/__devhost/task-edit";
+        body = { installation: INSTALL, id: contactId, task: { id: f.task_id.value, title: f.title.value.trim(), due: f.due.value, done: f.done.checked } };
+      } else {
+        var contact = {};
+        Array.prototype.forEach.call(form.querySelectorAll("input[name]"), function (i) {
+          contact[i.name] = i.value.trim() === "" ? null : i.value.trim();
+        });
+        url = "/__devhost/contact-edit";
+        body = { installation: INSTALL, id: contactId, contact: contact };
+      }
       var status = $("edit-status");
       status.textContent = "Saving…";
-      post("/__devhost/contact-edit", { installation: INSTALL, id: contactId, contact: contact })
+      post(url, body)
         .then(function (r) {
           if (!r.ok) {
             status.textContent = r.error;

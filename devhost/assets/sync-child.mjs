@@ -1,17 +1,16 @@
-// devhost's background sync: `node sync-child.mjs BASE EVERY_MS`, started once by devhost
+// devhost's background sync: `node sync-child.mjs BASE`, started once by devhost
 // (devhost/src/sync.rs). It loads server/server.js in the emulated serverless sandbox
 // (sandbox.mjs, the one tests/server/ uses), one sandbox per installation, with `$request` and
 // `$db` backed by the devhost at BASE.
 //   stdin:  one JSON line per product event {id, installation, handler, data, iparams}
 //   stdout: one JSON line per answer {id, ok, render} or {id, ok: false, error}
-// Every EVERY_MS (real time) it runs the recurring schedule (onScheduledEvent) for each
-// installation it has had an event for. Runs of one installation never overlap. It exits
-// when devhost closes its stdin.
+// The recurring schedule (onScheduledEvent) comes the same way, sent by devhost when its clock
+// passes the next due run. Runs of one installation never overlap. It exits when devhost
+// closes its stdin.
 import { createInterface } from 'node:readline';
 import { eventPayload, loadServer } from './sandbox.mjs';
 
-const [base, everyArg] = process.argv.slice(2);
-const EVERY_MS = Number(everyArg) || 30000;
+const [base] = process.argv.slice(2);
 const installs = new Map();
 
 function install(inst) {
@@ -53,11 +52,3 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     .catch((e) => answer({ id: msg.id, ok: false, error: String((e && e.message) || e) }));
 });
 process.stdin.on('end', () => process.exit(0));
-
-setInterval(() => {
-  for (const [inst, s] of installs) {
-    run(s, 'onScheduledEvent', { kind: 'drain' }).then((r) => {
-      if (r.err) process.stderr.write(`devhost sync: scheduled run for ${inst}: ${r.err.message}\n`);
-    }, (e) => process.stderr.write(`devhost sync: scheduled run for ${inst} failed: ${e.message}\n`));
-  }
-}, EVERY_MS);

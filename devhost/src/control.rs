@@ -16,7 +16,7 @@
 //! | `GET /state?installation=` | stand-in state, db, iparams names |
 //! | `GET`/`POST /options?installation=` | options in force / override some |
 //! | `GET`/`POST /iparams?installation=` | iparam names / set iparams (secure ones too) |
-//! | `GET`/`POST /clock` | `{now_ms, scale}` / `{advance_ms}` |
+//! | `GET`/`POST /clock` | `{now_ms, scale}` / `{advance_ms}` → `{now_ms, scheduled: [{installation, ok, result}]}` (the recurring sync runs it made due) |
 //! | `GET`/`POST /ghl?installation=` | GHL stand-in: `{spec_violations}` / set `{strict?, allow_duplicates?}` |
 //! | `POST /upstream` | call a stand-in directly: `{installation, api, method, path, query?, body?}` |
 
@@ -241,7 +241,9 @@ async fn get_clock(State(st): St) -> Json<Value> {
 async fn advance_clock(State(st): St, Json(v): Json<Value>) -> Reply {
     let ms = v.get("advance_ms").and_then(Value::as_i64).filter(|m| *m >= 0).ok_or_else(|| bad("advance_ms must be a non-negative integer"))?;
     st.clock.advance(ms);
-    Ok(Json(json!({ "ok": true, "now_ms": st.clock.now_ms() })))
+    // The recurring schedule runs on this clock: a run the advance made due happens now.
+    let scheduled = crate::sync::run_schedule(&st).await;
+    Ok(Json(json!({ "ok": true, "now_ms": st.clock.now_ms(), "scheduled": scheduled })))
 }
 
 async fn upstream_call(State(st): St, Json(v): Json<Value>) -> Reply {

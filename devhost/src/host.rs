@@ -262,8 +262,9 @@ fn contact_pane_html(st: &AppState, inst: &str, id: &str) -> (String, String) {
     for (label, key) in [("First name", "first_name"), ("Last name", "last_name"), ("City", "city")] {
         edit.push_str(&format!("<label class=\"edit-field\">{}<input name=\"{key}\" value=\"{}\"></label>", esc(label), esc(&s(key).unwrap_or_default())));
     }
+    let tasks = task_form(st, inst, id);
     let html = format!(
-        "<div class=\"card contact-card\" data-contact-id=\"{}\"><div class=\"avatar\">{}</div><h2 id=\"contact-name\">{}</h2><p class=\"muted\">{}</p><dl>{dl}</dl><p class=\"muted small\">Freshsales contact #{}</p><form id=\"edit-contact\" class=\"edit-contact\"><h3>Edit contact</h3>{edit}<div class=\"row right\"><button type=\"submit\">Save</button></div></form></div>",
+        "<div class=\"card contact-card\" data-contact-id=\"{}\"><div class=\"avatar\">{}</div><h2 id=\"contact-name\">{}</h2><p class=\"muted\">{}</p><dl>{dl}</dl><p class=\"muted small\">Freshsales contact #{}</p><form id=\"edit-contact\" class=\"edit-contact\"><h3>Edit contact</h3>{edit}<div class=\"row right\"><button type=\"submit\">Save</button></div></form>{tasks}</div>",
         esc(id),
         esc(&initials),
         esc(&name),
@@ -271,6 +272,34 @@ fn contact_pane_html(st: &AppState, inst: &str, id: &str) -> (String, String) {
         esc(id)
     );
     (html, name)
+}
+
+/// The task form: a new task, or one of the contact's tasks (its values in `data-` attributes,
+/// copied into the fields by host.js); a save goes to `/__devhost/task-edit` (sync.rs).
+fn task_form(st: &AppState, inst: &str, id: &str) -> String {
+    let state = st.upstreams.freshsales.state(inst);
+    let offset = state["utcOffsetMinutes"].as_i64().unwrap_or(0) as i32;
+    let mut options = String::from("<option value=\"\">New task</option>");
+    for t in state["tasks"].as_array().into_iter().flatten().filter(|t| t["targetable_id"].as_u64().map(|n| n.to_string()).as_deref() == Some(id) && t["is_deleted"] != true) {
+        // The stored due time as the form's wall-clock value in the account's offset.
+        let due = t["due_date"].as_str().and_then(ghl_bridge::datetime::Instant::parse).map(|at| {
+            let l = at.to_local(offset);
+            let m = l.ms_of_day / 60_000;
+            format!("{}T{:02}:{:02}", l.date, m / 60, m % 60)
+        });
+        let title = t["title"].as_str().unwrap_or_default();
+        options.push_str(&format!(
+            "<option value=\"{}\" data-title=\"{}\" data-due=\"{}\" data-done=\"{}\">{}</option>",
+            esc(&t["id"].to_string()),
+            esc(title),
+            esc(&due.unwrap_or_default()),
+            t["status"] == 1,
+            esc(title)
+        ));
+    }
+    format!(
+        "<form id=\"edit-task\" class=\"edit-contact\"><h3>Task</h3><label class=\"edit-field\">Task<select name=\"task_id\">{options}</select></label><label class=\"edit-field\">Title<input name=\"title\"></label><label class=\"edit-field\">Due<input name=\"due\" type=\"datetime-local\"></label><label class=\"row\"><input name=\"done\" type=\"checkbox\"> Done</label><div class=\"row right\"><button type=\"submit\">Save task</button></div></form>"
+    )
 }
 
 #[derive(Debug, Deserialize)]

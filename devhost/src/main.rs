@@ -112,10 +112,11 @@ async fn main() {
     let sync = if no_sync {
         "off (--no-sync)".to_string()
     } else {
-        match devhost::sync::SyncChild::start(&state.config.root, &format!("http://127.0.0.1:{port}"), devhost::sync::SCHEDULE_EVERY_MS) {
+        match devhost::sync::SyncChild::start(&state.config.root, &format!("http://127.0.0.1:{port}"), devhost::sync::SCHEDULE_EVERY_MS, state.clock.now_ms()) {
             Ok(child) => {
                 let _ = state.sync.set(child);
-                format!("on (server/server.js in the sandbox; schedule every {} s)", devhost::sync::SCHEDULE_EVERY_MS / 1000)
+                devhost::sync::spawn_ticker(state.clone());
+                format!("on (server/server.js in the sandbox; schedule every {} s of devhost's clock)", devhost::sync::SCHEDULE_EVERY_MS / 1000)
             }
             Err(e) => format!("off: {e}"),
         }

@@ -1,6 +1,7 @@
-//! The Freshsales Suite stand-in: the contact read and update, note creation and the saved
-//! views list, per installation, with `Authorization: Token token=<key>` checked and the
-//! account's hourly quota (1,000 requests) enforced.
+//! The Freshsales Suite stand-in: the contact read and update, note creation, task create and
+//! update (for the host page's task form) and the saved views list, per installation, with
+//! `Authorization: Token token=<key>` checked and the account's hourly quota (1,000 requests)
+//! enforced.
 //!
 //! Contacts are stored with their `sales_accounts` (the `include=sales_accounts` form); a
 //! read without that include leaves them out, as the API does. Every timestamp the stand-in
@@ -118,6 +119,9 @@ fn dispatch(state: &mut FsState, api_key: &str, req: &UpstreamRequest, now_ms: i
     let key = req.header("Authorization").and_then(|a| a.trim().strip_prefix("Token token=")).map(str::trim);
     if key != Some(api_key) {
         return Err(error(401, "Incorrect or expired API key"));
+    }
+    if let Some(r) = task_route(state, req, now_ms) {
+        return r;
     }
     let Some((e, params)) = catalog::route(Api::Freshsales, &req.method, &req.path) else {
         return Err(error(404, format!("No route matches {} {}", req.method.to_ascii_uppercase(), req.path)));
@@ -313,6 +317,76 @@ fn create_note(state: &mut FsState, note: &Value, now_ms: i64) -> Reply {
     });
     state.notes.push(stored.clone());
     Ok((201, json!({ "note": stored })))
+}
+
+/// `POST /crm/sales/api/tasks` and `PUT /crm/sales/api/tasks/:id` (`{"task": {title,
+/// due_date, status, targetable_type, targetable_id}}`): not in the catalog, since the app
+/// never writes Freshsales tasks; the host page's task form uses them, as a user would.
+fn task_route(state: &mut FsState, req: &UpstreamRequest, now_ms: i64) -> Option<Reply> {
+    let id = match (req.method.to_ascii_uppercase().as_str(), req.path.trim_end_matches('/')) {
+        ("POST", "/crm/sales/api/tasks") => None,
+        ("PUT", p) => Some(p.strip_prefix("/crm/sales/api/tasks/")?.parse::<u64>().ok()?),
+        _ => return None,
+    };
+    let body: Value = match serde_json::from_str(req.body.as_deref().unwrap_or("")) {
+        Ok(b) => b,
+        Err(_) => return Some(Err(error(400, "Invalid JSON in request body"))),
+    };
+    Some(save_task(state, id, body.get("task").unwrap_or(&body), now_ms))
+}
+
+/// Creates (`id` none) or updates a contact's task; `status` is 0 (open) or 1 (completed).
+fn save_task(state: &mut FsState, id: Option<u64>, task: &Value, now_ms: i64) -> Reply {
+    let title = task["title"].as_str().unwrap_or("").trim();
+    if title.is_empty() {
+        return Err(error(400, "Title can't be blank"));
+    }
+    if task["targetable_type"] != "Contact" {
+        return Err(error(400, "Targetable type is invalid"));
+    }
+    let target = task["targetable_id"].as_u64().or_else(|| task["targetable_id"].as_str()?.trim().parse().ok());
+    let Some(target) = target.filter(|t| contact_index(state, *t).is_ok()) else {
+        return Err(error(404, "Targetable not found"));
+    };
+    let due = match &task["due_date"] {
+        Value::Null => Value::Null,
+        Value::String(d) => match ghl_bridge::datetime::Instant::parse(d) {
+            Some(at) => json!(fs_timestamp(at.0, state.offset_minutes)),
+            None => return Err(error(400, "Due date is invalid")),
+        },
+        _ => return Err(error(400, "Due date is invalid")),
+    };
+    let done = match &task["status"] {
+        Value::Null => false,
+        s if s == 0 || s == 1 => s == 1,
+        _ => return Err(error(400, "Status is invalid")),
+    };
+    let now = state.now(now_ms);
+    let i = match id {
+        Some(id) => match state.tasks.iter().position(|t| t["id"].as_u64() == Some(id) && t["is_deleted"] != true) {
+            Some(i) => i,
+            None => return Err(error(404, "Task not found")),
+        },
+        None => {
+            let id = state.next_id();
+            let user = state.user_id;
+            state.tasks.push(json!({ "id": id, "description": null, "status": 0, "completed_date": null, "is_deleted": false, "owner_id": user, "creater_id": user, "created_at": now }));
+            state.tasks.len() - 1
+        }
+    };
+    let user = state.user_id;
+    let t = &mut state.tasks[i];
+    if done != (t["status"] == 1) {
+        t["completed_date"] = if done { json!(now) } else { Value::Null };
+    }
+    t["title"] = json!(title);
+    t["due_date"] = due;
+    t["status"] = json!(u8::from(done));
+    t["targetable_type"] = json!("Contact");
+    t["targetable_id"] = json!(target);
+    t["updater_id"] = json!(user);
+    t["updated_at"] = json!(now);
+    Ok((if id.is_none() { 201 } else { 200 }, json!({ "task": t.clone() })))
 }
 
 /// The Freshsales stand-in: one [`FsState`] per installation, cloned from the seed on first

@@ -685,6 +685,34 @@ fn freshsales_notes_are_created_and_kept_per_contact() {
 }
 
 #[test]
+fn freshsales_tasks_are_created_then_updated_in_place() {
+    let s = standins();
+    let contact: u64 = ids::NO_ACTIVITY_FS.parse().unwrap();
+    let task = json!({"title": "Call back", "due_date": "2026-12-10T15:00:00Z", "status": 0, "targetable_type": "Contact", "targetable_id": contact});
+    let a = fs(&s, "POST", "/crm/sales/api/tasks", Some(json!({ "task": task })));
+    assert_eq!(a.status, 201, "{}", a.body);
+    let id = a.body["task"]["id"].as_u64().unwrap();
+    assert_eq!(a.body["task"]["due_date"], "2026-12-10T10:00:00-05:00", "stored in the account's offset");
+    assert_eq!(a.body["task"]["completed_date"], Value::Null);
+    let done = json!({"title": "Call back (done)", "due_date": null, "status": 1, "targetable_type": "Contact", "targetable_id": contact});
+    let a = fs(&s, "PUT", &format!("/crm/sales/api/tasks/{id}"), Some(json!({ "task": done })));
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["task"]["completed_date"], "2026-12-01T10:00:00-05:00");
+    let tasks = s.fs.tasks_of("test", contact);
+    assert_eq!(tasks.len(), 1, "updated, not duplicated");
+    assert_eq!((tasks[0]["title"].as_str(), tasks[0]["status"].as_u64(), tasks[0]["due_date"].is_null()), (Some("Call back (done)"), Some(1), true));
+    for (body, status) in [
+        (json!({"title": " ", "targetable_type": "Contact", "targetable_id": contact}), 400),
+        (json!({"title": "x", "due_date": "soon", "targetable_type": "Contact", "targetable_id": contact}), 400),
+        (json!({"title": "x", "targetable_type": "Contact", "targetable_id": 1}), 404),
+    ] {
+        assert_eq!(fs(&s, "POST", "/crm/sales/api/tasks", Some(json!({ "task": body }))).status, status);
+    }
+    assert_eq!(fs(&s, "PUT", "/crm/sales/api/tasks/1", Some(json!({ "task": task }))).status, 404);
+    assert_eq!(s.fs.tasks_of("test", contact).len(), 1, "refusals store nothing");
+}
+
+#[test]
 fn freshsales_lists_contact_views() {
     let s = standins();
     let a = fs(&s, "GET", "/crm/sales/api/contacts/filters", None);
