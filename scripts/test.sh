@@ -51,12 +51,12 @@ run "setup" bash scripts/setup.sh
 . .tools/env.sh
 
 # ---- The steps. Add new checks here as `run "name" command args…` (they run in this order). ----
+# First: devhost's background sync runs this core (devhost/tests/schedule.rs, the e2e sync tests).
+run "build server core (serverless wasm)" bash scripts/build-server.sh
 run "cargo test (host)" cargo test --workspace --all-features
 run "cargo test (wasm32, Node + Chromium)" wasm_tests
 run "build app (wasm + JS fallback)" bash scripts/build-app.sh
 run "build devhost (for e2e)" cargo build -p devhost
-# Before the e2e step: devhost's background sync (tests/e2e/synclog.test.mjs) runs this core.
-run "build server core (serverless wasm)" bash scripts/build-server.sh
 run "browser e2e (node --test)" env DEVHOST_NO_BUILD=1 node --test tests/e2e/*.test.mjs
 run "server sync (node:vm sandbox + devhost, c8 >= 80 %)" server_tests
 # ---- end of steps ----
