@@ -18,6 +18,7 @@ summary() {
   if [ "$rc" -eq 0 ]; then echo "all passed in $((SECONDS - START)) s"; else echo "FAILED after $((SECONDS - START)) s"; fi
 }
 trap summary EXIT
+trap 'exit 143' TERM INT # a stopped run still prints its summary, naming the step it was in
 
 # run NAME COMMAND...: one step; set -e stops the script when it fails.
 run() {
@@ -33,9 +34,23 @@ run() {
 wasm_tests() {
   local tmp="$PWD/target/chromium-tmp" rc=0
   mkdir -p "$tmp"
-  TMPDIR="$tmp" cargo test --target wasm32-unknown-unknown -p ghl-bridge --tests || rc=$?
+  TMPDIR="$tmp" timeout -k 10 900 cargo test --target wasm32-unknown-unknown -p ghl-bridge --tests || rc=$?
   rm -rf "$tmp"
   return "$rc"
+}
+
+# Browser e2e, one file at a time, each with a time limit: a hang fails the run and names the
+# file instead of stalling it. A test gets 120 s (node:test cancels it), a file 600 s.
+e2e_tests() {
+  local f t
+  for f in tests/e2e/*.test.mjs; do
+    t=$SECONDS
+    if ! DEVHOST_NO_BUILD=1 timeout -k 10 600 node --test --test-timeout=120000 "$f"; then
+      echo "e2e: $f failed (or ran out of time) after $((SECONDS - t)) s"
+      return 1
+    fi
+    echo "e2e: $f passed in $((SECONDS - t)) s"
+  done
 }
 
 # The serverless sync in the emulated sandbox against devhost; c8 measures the hand-written
@@ -44,7 +59,8 @@ server_tests() {
   cargo build -q -p devhost
   node_modules/.bin/c8 --include server/server.js --exclude 'server/pkg/**' --reporter text \
     --reports-dir target/coverage-server --temp-directory target/coverage-server/tmp \
-    --check-coverage --statements 80 --branches 80 node --test tests/server/*.test.mjs
+    --check-coverage --statements 80 --branches 80 \
+    timeout -k 10 900 node --test --test-timeout=120000 tests/server/*.test.mjs
 }
 
 run "setup" bash scripts/setup.sh
@@ -57,6 +73,6 @@ run "cargo test (host)" cargo test --workspace --all-features
 run "cargo test (wasm32, Node + Chromium)" wasm_tests
 run "build app (wasm + JS fallback)" bash scripts/build-app.sh
 run "build devhost (for e2e)" cargo build -p devhost
-run "browser e2e (node --test)" env DEVHOST_NO_BUILD=1 node --test tests/e2e/*.test.mjs
+run "browser e2e (node --test, per file)" e2e_tests
 run "server sync (node:vm sandbox + devhost, c8 >= 80 %)" server_tests
 # ---- end of steps ----

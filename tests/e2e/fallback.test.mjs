@@ -11,9 +11,12 @@ const CSP_NO_WASM = "script-src 'self'";
 /** Serves the app with `serve` options, opens it, waits until the loader has decided. */
 async function load(t, serve, open) {
   const server = await serveApp(serve);
-  t.after(server.close);
-  const view = await openPage(server.url, open);
-  t.after(view.close);
+  let view = null;
+  t.after(async () => { // the page first, then its server
+    await view?.close();
+    await server.close();
+  });
+  view = await openPage(server.url, open);
   await view.page.waitForFunction(() => document.documentElement.dataset.core, null, { timeout: 15000 });
   await view.page.waitForFunction(() => !document.getElementById('app').hasAttribute('aria-busy'), null, { timeout: 15000 });
   const core = await view.page.evaluate(() => document.documentElement.dataset.core);

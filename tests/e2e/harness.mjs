@@ -61,6 +61,7 @@ const isLoopback = (url) => /^(https?|wss?):\/\/(127\.0\.0\.1|localhost|\[::1\])
 export async function openPage(url, { beforeLoad } = {}) {
   const context = await (await browser()).newContext();
   await context.route('**/*', (route) => (isLoopback(route.request().url()) ? route.continue() : route.abort()));
+  context.setDefaultTimeout(20000); // no Playwright action waits longer than this
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -142,9 +143,19 @@ export async function serveApp({ csp = null, missing = [], host = STUB_HOST } = 
       res.end('not found');
     }
   });
+  // close() must not wait for Chromium: a socket it opened ahead of time and never sent a
+  // request on keeps server.close() pending for as long as the browser holds it.
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}/index.html`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      for (const socket of sockets) socket.destroy();
+    }),
   };
 }
