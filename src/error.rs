@@ -103,6 +103,12 @@ pub enum ApiError {
         /// The API's messages.
         messages: Vec<String>,
     },
+    /// A read (a call that changes nothing) the API refused as malformed: nothing the user
+    /// typed is at fault, so the message does not ask them to check values. Messages kept.
+    Refused {
+        /// The API's messages.
+        messages: Vec<String>,
+    },
     /// A create refused because the record exists (GHL 400 with `meta.contactId`).
     Duplicate {
         /// The existing record's id.
@@ -162,6 +168,7 @@ impl ApiError {
             Forbidden { api: Api::Freshsales } => "Freshsales did not allow this action for the connected user.",
             NotFound => "This record no longer exists in HighLevel. It may have been deleted or merged.",
             Validation { .. } => "HighLevel did not accept these values. Please check them and try again.",
+            Refused { .. } => "HighLevel could not answer this request. Please try again later; if it keeps happening, ask your admin to check the app settings.",
             Duplicate { .. } => "A matching contact already exists in HighLevel.",
             Transient(crate::error::Transient::Timeout) => "HighLevel took too long to answer. Please try again.",
             Transient(crate::error::Transient::Network) => "Could not reach HighLevel. Check your connection and try again.",
@@ -277,6 +284,15 @@ fn classify_failure(e: &Endpoint, reply: &RawReply) -> ApiError {
     }
 }
 
+/// A refusal of the request's values is the user's to fix only when the call writes: on a
+/// read it becomes [`ApiError::Refused`].
+fn refused_if_read(e: &Endpoint, err: ApiError) -> ApiError {
+    match err {
+        ApiError::Validation { messages } if !e.write => ApiError::Refused { messages },
+        err => err,
+    }
+}
+
 /// Applies the uncertain-write rule: a create that ends in anything but 2xx, a duplicate
 /// 400, 401, 403 or 429 may still have created the record (GHL has answered 422 and created
 /// the contact), so it becomes [`ApiError::UncertainWrite`].
@@ -297,7 +313,7 @@ pub fn classify(e: &Endpoint, reply: &RawReply) -> Result<(), ApiError> {
     if reply.origin == Origin::Upstream && reply.is_success() {
         return Ok(());
     }
-    Err(uncertain_if_create(e, classify_failure(e, reply)))
+    Err(uncertain_if_create(e, refused_if_read(e, classify_failure(e, reply))))
 }
 
 /// Classifies a reply and parses a success body as `T`.
@@ -414,6 +430,15 @@ mod tests {
         assert_eq!(err("ghlGetContact", r(400)), ApiError::Platform { status: 400 });
         // A platform refusal means nothing was sent upstream: not uncertain.
         assert_eq!(err("ghlCreateTask", r(413)), ApiError::Platform { status: 413 });
+    }
+
+    #[test]
+    fn a_refused_read_does_not_ask_the_user_to_check_values() {
+        let r = reply(422, r#"{"message":["locationId must be a string"]}"#);
+        let read = err("ghlGetContact", r.clone());
+        assert_eq!(read, ApiError::Refused { messages: vec!["locationId must be a string".into()] });
+        assert!(!read.user_message().contains("check them"), "{}", read.user_message());
+        assert!(matches!(err("ghlUpdateTask", r), ApiError::Validation { .. }));
     }
 
     #[test]

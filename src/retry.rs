@@ -518,6 +518,7 @@ mod tests {
         let fixed = [
             ApiError::NotFound,
             ApiError::Validation { messages: vec![] },
+            ApiError::Refused { messages: vec![] },
             ApiError::Duplicate { existing_id: None },
             ApiError::Unauthorized { api: crate::catalog::Api::Ghl, problem: AuthProblem::TokenInvalid },
             ApiError::Forbidden { api: crate::catalog::Api::Ghl },
