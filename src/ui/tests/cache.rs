@@ -154,3 +154,22 @@ fn a_partly_failed_view_is_not_cached() {
     assert!(h.session.is_empty());
     assert_eq!(reopen(&mut h, 1_000), 4);
 }
+
+#[test]
+fn leaving_with_a_write_in_flight_makes_the_next_open_read_again_whatever_the_write_did() {
+    let mut h = linked(unchanged());
+    h.send(Msg::Activated { fs_id: FS.into() });
+    let key = cache::key("loc1", FS);
+    assert!(h.session.contains_key(&key));
+    // Complete the task; leave before its answer arrives (it will be dropped).
+    let fx = h.state.update(Msg::Act(Intent::SetCompleted { task_id: "t1".into(), completed: true }), h.env());
+    assert!(fx.iter().any(|f| matches!(f, Effect::Invoke(c) if c.template == "ghlCompleteTask")), "{fx:?}");
+    assert!(fx.iter().any(|f| matches!(f, Effect::CacheRemove { key: k } if *k == key)), "dropped when the write is sent: {fx:?}");
+    h.send(Msg::Deactivated);
+    h.now += 1_000;
+    let before = h.log.len();
+    h.send(Msg::Activated { fs_id: FS.into() });
+    assert_eq!(&h.templates()[before..], ["ghlGetContact", "ghlListTasks", "ghlListNotes", "ghlListAppointments"], "read again, not shown from the cache");
+    // Without a write in flight, leaving keeps the cache (the fresh re-open costs nothing).
+    assert_eq!(reopen(&mut h, 1_000), 0);
+}
