@@ -85,7 +85,9 @@ export class Devhost {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
+    const kill = setTimeout(() => this.child.kill('SIGKILL'), 5000);
     await exited;
+    clearTimeout(kill);
   }
 
   /** Calls `/__devhost/control/<path>` with `method` and a JSON `body`; throws unless `ok`. */
