@@ -43,6 +43,8 @@ const of = (list, id = ADA_GHL) => list.filter((x) => x.contactId === id);
 const count = async (inst, template) => (await dh.log(inst, template)).length;
 const notes = async (inst) => (await dh.notifications(inst)).filter((n) => n.action === 'showNotify');
 const lastNotify = async (inst) => (await notes(inst)).at(-1);
+/** Waits (showNotify reaches devhost after the panel changes) until the latest notification passes `check`. */
+const notifiedLast = (inst, check) => eventually(async () => { const n = await lastNotify(inst); return n !== undefined && check(n); });
 
 async function fill(frame, form, values) {
   for (const [name, value] of Object.entries(values)) {
@@ -227,7 +229,7 @@ test('a 500 on create after GHL saved the task: found by a lookup, no duplicate'
   assert.equal(of((await ghl(inst)).tasks).length, before + 1);
   assert.equal(await count(inst, 'ghlCreateTask'), 1, 'not retried');
   assert.ok(await frame.$(`.item[data-id="${tasks[0].id}"]`));
-  assert.equal((await lastNotify(inst)).type, 'success');
+  assert.ok(await notifiedLast(inst, (n) => n.type === 'success'), JSON.stringify(await lastNotify(inst)));
   assert.deepEqual(errors, []);
 });
 
@@ -257,7 +259,7 @@ test('a 422 on create keeps the typed text, shows plain words, creates nothing; 
   assert.doesNotMatch(await frame.textContent('#app'), /shorter than|Unprocessable/);
   assert.equal(await frame.inputValue('[data-form="new-task"] [name="title"]'), 'Refused once');
   assert.equal(await frame.inputValue('[data-form="new-task"] [name="body"]'), 'keep me');
-  assert.equal((await lastNotify(inst)).type, 'danger');
+  assert.ok(await notifiedLast(inst, (n) => n.type === 'danger'), JSON.stringify(await lastNotify(inst)));
   assert.equal(of((await ghl(inst)).tasks).length, before, 'nothing created');
   await submit(frame, 'new-task');
   await settled(frame);
@@ -276,7 +278,7 @@ test('a 429 on a tag rolls back and says so; nothing is retried', async (t) => {
   const shown = await frame.$$eval('.card .tag', (els) => els.map((e) => e.textContent));
   assert.deepEqual(shown, start, 'rolled back');
   assert.equal(await frame.inputValue('[data-form="tag"] [name="tag"]'), 'busy-tag');
-  assert.match((await lastNotify(inst)).message, /busy/i);
+  assert.ok(await notifiedLast(inst, (n) => /busy/i.test(n.message)), JSON.stringify(await lastNotify(inst)));
   assert.deepEqual((await ghl(inst)).contacts.find((c) => c.id === ADA_GHL).tags, start);
   assert.deepEqual(errors, []);
 });
