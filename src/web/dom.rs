@@ -84,3 +84,12 @@ fn build(doc: &Document, node: &SafeNode) -> Option<Node> {
         }
     }
 }
+
+/// Whether the custom element `tag` (a Crayons component) is defined in this page right now.
+/// When Crayons failed to load, the view falls back to native controls.
+pub fn defined(tag: &str) -> bool {
+    let Some(w) = web_sys::window() else { return false };
+    let Ok(reg) = js_sys::Reflect::get(&w, &"customElements".into()) else { return false };
+    let Ok(get) = js_sys::Reflect::get(&reg, &"get".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) else { return false };
+    get.call1(&reg, &tag.into()).is_ok_and(|c| !c.is_undefined())
+}
