@@ -21,17 +21,27 @@ async function open(t, fsId, opts = {}) {
   return { inst, ...view };
 }
 
-// The panel renders Crayons components (fw-input, fw-textarea, fw-datepicker, fw-button) once
-// Crayons has defined them. Their native input sits in an open shadow root and carries the
-// same `name` (Crayons adds a hidden input of that name too), so one selector reaches the typing target with or without Crayons; values are
-// read from the host element (`value` of the fw-* component, or of the native control).
+// The panel renders Crayons components (fw-input, fw-textarea, fw-datepicker, fw-button) when the
+// loader found Crayons working. Their native input sits in an open shadow root and carries the
+// same `name` (Crayons adds a hidden input of that name too), so one selector reaches the typing
+// target with or without Crayons; values are read from the host element (`value` of the fw-*
+// component, or of the native control).
 const typed = (form, name) => `[data-form="${form}"] :is(input, textarea)[name="${name}"]:not([type="hidden"])`;
 const host = (form, name) => `[data-form="${form}"] [name="${name}"]`;
 const valueOf = (frame, form, name) => frame.$eval(host(form, name), (e) => e.value);
-// fw-datepicker draws its calendar icon from cdn.jsdelivr.net (crayons-icon), which is
-// unreachable offline: those console lines are Crayons', not the app's.
-const appErrors = (errors) => errors.filter((e) => !/crayons-icon|drawing Icon-|^Failed to load resource: net::ERR_FAILED$/.test(e));
+// Two ways Crayons is unavailable, each with the line the browser itself logs for it.
 const noCrayons = (p) => p.route('**/npm/@freshworks/**', (r) => r.abort());
+// A policy refusing Crayons' lazy loader (no eval, no blob: scripts): its elements get defined
+// but never come alive; the loader's probe finds that and the core renders native controls.
+const REFUSES_CRAYONS = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+const refusingCsp = (p) => p.route('**/app/index.html*', async (route) => {
+  const response = await route.fetch();
+  await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': REFUSES_CRAYONS } });
+});
+const WITHOUT_CRAYONS = [
+  ['Crayons not loaded', 'not-loaded', noCrayons, /^Failed to load resource: net::ERR_FAILED$/],
+  ["a CSP refusing Crayons' loader", 'csp', refusingCsp, /^Loading the script 'blob:\S+' violates the following Content Security Policy directive/],
+];
 
 /** Waits until no form or control of the panel has a write in flight. */
 async function settled(frame) {
@@ -71,6 +81,7 @@ test('a task is validated, created exactly once on a double click, edited whole,
   await submit(frame, 'new-task');
   assert.match(await frame.textContent('[data-form="new-task"] .form__error'), /Enter a title/);
   assert.equal(await count(inst, 'ghlCreateTask'), 0);
+  assert.equal(await frame.evaluate(() => document.documentElement.dataset.crayons), 'on');
   for (const [name, tag] of [['title', 'FW-INPUT'], ['body', 'FW-TEXTAREA'], ['due', 'FW-DATEPICKER']]) {
     assert.equal(await frame.$eval(host('new-task', name), (e) => e.tagName), tag, `${name} is a Crayons control`);
   }
@@ -117,7 +128,7 @@ test('a task is validated, created exactly once on a double click, edited whole,
   assert.equal(confirms.length, 1, 'asked first');
   assert.ok(await eventually(async () => !of((await ghl(inst)).tasks).some((x) => x.id === created.id)), 'deleted in GHL');
   await screenshot(frame.page(), 'actions-tasks');
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
 test('a note keeps its newlines, names its author and goes to Freshsales too', async (t) => {
@@ -151,7 +162,7 @@ test('a note keeps its newlines, names its author and goes to Freshsales too', a
   await frame.waitForFunction((id) => !document.querySelector(`.item[data-id="${id}"]`), note.id);
   await settled(frame);
   assert.ok(await eventually(async () => !of((await ghl(inst)).notes).some((n) => n.id === note.id)), 'deleted in GHL');
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
 test('pushing a linked contact sends only the changed fields and never blanks a GHL value', async (t) => {
@@ -177,7 +188,7 @@ test('pushing a linked contact sends only the changed fields and never blanks a 
   assert.equal(await count(inst, 'ghlUpsertContact'), 0, 'a linked contact is updated, not upserted');
   const link = (await dh.state(inst)).db[`ghlink:${JOSE}`];
   assert.equal(link.synced.last_name, 'Núñez García');
-  assert.deepEqual(appErrors(view.errors), []);
+  assert.deepEqual(view.errors, []);
 });
 
 test('tags: one added, a case-insensitive duplicate refused, one removed, the others intact', async (t) => {
@@ -198,7 +209,7 @@ test('tags: one added, a case-insensitive duplicate refused, one removed, the ot
   tags = (await ghl(inst)).contacts.find((c) => c.id === ADA_GHL).tags;
   assert.deepEqual(tags, [...start.slice(1), 'e2e-new']);
   assert.equal(await count(inst, 'ghlUpdateContact'), 0, 'the tag list is never PUT');
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
 test('an unlinked contact is pushed once and linked; unlinking leaves a tombstone', async (t) => {
@@ -229,7 +240,7 @@ test('an unlinked contact is pushed once and linked; unlinking leaves a tombston
   await frame.click(`[data-action="pick"][data-id="${link.ghl_id}"]`);
   await dh.waitForPanel(frame, { states: ['ready'] });
   assert.ok(await eventually(async () => (await dh.state(inst)).db[`ghlink:${SEUN}`].linked_by === 'manual'), 'linked by hand in the store');
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
 test('a 500 on create after GHL saved the task: found by a lookup, no duplicate', async (t) => {
@@ -245,7 +256,7 @@ test('a 500 on create after GHL saved the task: found by a lookup, no duplicate'
   assert.equal(await count(inst, 'ghlCreateTask'), 1, 'not retried');
   assert.ok(await frame.$(`.item[data-id="${tasks[0].id}"]`));
   assert.equal((await lastNotify(inst)).type, 'success');
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
 test('a timeout on create after GHL saved the note: looked up, not created twice', async (t) => {
@@ -258,7 +269,7 @@ test('a timeout on create after GHL saved the note: looked up, not created twice
   assert.equal(of((await ghl(inst)).notes).filter((n) => n.body.endsWith('Lost answer')).length, 1);
   assert.equal(await count(inst, 'ghlCreateNote'), 1);
   assert.ok(await count(inst, 'ghlListNotes') >= 2, 'listed again to look it up');
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
 test('a 422 on create keeps the typed text, shows plain words, creates nothing; the retry creates one', async (t) => {
@@ -279,7 +290,7 @@ test('a 422 on create keeps the typed text, shows plain words, creates nothing; 
   await submit(frame, 'new-task');
   await settled(frame);
   assert.equal(of((await ghl(inst)).tasks).filter((x) => x.title === 'Refused once').length, 1);
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
 test('a 429 on a tag rolls back and says so; nothing is retried', async (t) => {
@@ -295,24 +306,28 @@ test('a 429 on a tag rolls back and says so; nothing is retried', async (t) => {
   assert.equal(await valueOf(frame, 'tag', 'tag'), 'busy-tag');
   assert.match((await lastNotify(inst)).message, /busy/i);
   assert.deepEqual((await ghl(inst)).contacts.find((c) => c.id === ADA_GHL).tags, start);
-  assert.deepEqual(appErrors(errors), []);
+  assert.deepEqual(errors, []);
 });
 
-test('without Crayons the forms fall back to native controls and still write', async (t) => {
-  const { inst, frame, errors } = await open(t, ADA, { beforeLoad: noCrayons });
-  assert.equal(await frame.$('#app fw-input, #app fw-button, #app fw-datepicker'), null, 'no Crayons elements');
-  const due = await frame.inputValue('[data-form="new-task"] input[type="datetime-local"][name="due"]');
-  assert.match(due, /^\d{4}-\d\d-\d\dT09:00$/);
-  await fill(frame, 'new-task', { title: 'Native task', due: `${due.slice(0, 10)}T14:30` });
-  await submit(frame, 'new-task');
-  await settled(frame);
-  const task = of((await ghl(inst)).tasks).find((x) => x.title === 'Native task');
-  assert.ok(task, 'created in GHL');
-  assert.equal(new Date(task.dueDate).getTime(), new Date(`${due.slice(0, 10)}T14:30:00`).getTime());
-  await fill(frame, 'new-note', { text: 'Typed without Crayons' });
-  await submit(frame, 'new-note');
-  await settled(frame);
-  assert.ok(of((await ghl(inst)).notes).some((n) => n.body.endsWith('Typed without Crayons')));
-  await screenshot(frame.page(), 'actions-no-crayons');
-  assert.deepEqual(appErrors(errors), []);
-});
+for (const [why, slug, beforeLoad, browserLine] of WITHOUT_CRAYONS) {
+  test(`${why}: the forms fall back to native controls and still write`, async (t) => {
+    const { inst, frame, errors } = await open(t, ADA, { beforeLoad });
+    assert.equal(await frame.evaluate(() => document.documentElement.dataset.crayons), 'off');
+    assert.equal(await frame.$('#app fw-input, #app fw-button, #app fw-datepicker'), null, 'no Crayons elements');
+    const due = await frame.inputValue('[data-form="new-task"] input[type="datetime-local"][name="due"]');
+    assert.match(due, /^\d{4}-\d\d-\d\dT09:00$/);
+    await fill(frame, 'new-task', { title: 'Native task', due: `${due.slice(0, 10)}T14:30` });
+    await submit(frame, 'new-task');
+    await settled(frame);
+    const task = of((await ghl(inst)).tasks).find((x) => x.title === 'Native task');
+    assert.ok(task, 'created in GHL');
+    assert.equal(new Date(task.dueDate).getTime(), new Date(`${due.slice(0, 10)}T14:30:00`).getTime());
+    await fill(frame, 'new-note', { text: 'Typed without Crayons' });
+    await submit(frame, 'new-note');
+    await settled(frame);
+    assert.ok(of((await ghl(inst)).notes).some((n) => n.body.endsWith('Typed without Crayons')));
+    await screenshot(frame.page(), `actions-no-crayons-${slug}`);
+    assert.ok(errors.some((e) => browserLine.test(e)), 'the browser reported what it refused');
+    assert.deepEqual(errors.filter((e) => !browserLine.test(e)), [], 'and nothing else');
+  });
+}
