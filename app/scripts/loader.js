@@ -126,18 +126,18 @@ export function showMessage(root, [title, detail]) {
 
 async function start() {
   const root = document.getElementById('app');
+  // Crayons' module script ran before this one and defines its elements a few microtasks later,
+  // so after one task they are there if it loaded: try it while the core loads.
+  const crayons = new Promise((resolve) => { setTimeout(resolve, 0); }).then(crayonsWork);
   // Load the core while the host initializes; neither needs the other.
   const [client, core] = await Promise.all([
     hostClient().catch((err) => {
       console.warn('ghl-bridge:', err);
       return null;
     }),
-    // Crayons has run by the time the core is loaded: its module script comes first.
-    loadCore().then(async (c) => {
-      document.documentElement.dataset.crayons = c && (await crayonsWork()) ? 'on' : 'off';
-      return c;
-    }),
+    loadCore(),
   ]);
+  document.documentElement.dataset.crayons = (await crayons) ? 'on' : 'off';
   if (!core) return showMessage(root, MESSAGES.blocked);
   if (!client) return showMessage(root, MESSAGES.noHost);
   root.replaceChildren();
