@@ -92,6 +92,17 @@ test('a task is validated, created exactly once on a double click, edited whole,
   await fill(frame, 'new-task', { title: 'Send the contract', body: 'Two copies' });
   await frame.locator('[data-form="new-task"]').scrollIntoViewIfNeeded();
   await screenshot(frame.page(), 'actions-crayons-form');
+  // Its calendar icon is drawn from the pinned crayons-icon copy (nothing leaves loopback); the
+  // calendar opens, and Cancel keeps the due time.
+  await frame.waitForFunction(() => document.querySelector('[data-form="new-task"] fw-datepicker')
+    .shadowRoot.querySelector('fw-icon[name="calendar-time"]')?.shadowRoot?.querySelector('svg path'));
+  const picker = frame.locator('[data-form="new-task"] fw-datepicker');
+  await picker.click();
+  await picker.locator('.mdp-container').waitFor({ state: 'visible' });
+  await screenshot(frame.page(), 'actions-datepicker-open');
+  await picker.getByText('Cancel', { exact: true }).click();
+  await picker.locator('.mdp-container').waitFor({ state: 'hidden' });
+  assert.equal(await valueOf(frame, 'new-task', 'due'), due, 'Cancel keeps the due time');
   await frame.dblclick('[data-form="new-task"] fw-button[type="submit"]');
   await settled(frame);
   let tasks = of((await ghl(inst)).tasks);
