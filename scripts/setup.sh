@@ -55,6 +55,24 @@ if [ ! -f "$STAMP" ] || [ package-lock.json -nt "$STAMP" ] || [ package.json -nt
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# 5. Crayons' icon set, pinned, for devhost and the e2e tests to serve offline. Crayons fetches
+#    each fw-icon from jsDelivr's unpinned `crayons-icon@next`; devhost and tests/e2e/harness.mjs
+#    answer those URLs from this copy. Not a devDependency: its package.json depends on `fs`,
+#    which the registry has no version of, so `npm install` fails; `npm pack` fetches only its
+#    tarball (the registry's checksum, checked again against the one pinned here).
+ICON_VER=1.3.1
+ICON_SRI=sha512-LkU/Cp+UZ4Z64BTdy+mc2JmunRiBR8EBYJRJUU9KQr8nVhSOVnI8+s6f3tyD1rjX+JwWGkM7ICPTIuttPSdk4A==
+ICON_DIR=node_modules/@freshworks/crayons-icon
+if [ "$(node -p "require('./$ICON_DIR/package.json').version" 2>/dev/null)" != "$ICON_VER" ]; then
+  ICON_TMP=$(mktemp -d "$TOOLS/crayons-icon.XXXXXX")
+  (cd "$ICON_TMP" && npm pack --silent "@freshworks/crayons-icon@$ICON_VER" >/dev/null)
+  GOT="sha512-$(openssl dgst -sha512 -binary "$ICON_TMP"/*.tgz | base64 -w0)"
+  [ "$GOT" = "$ICON_SRI" ] || { echo "setup: crayons-icon $ICON_VER checksum mismatch" >&2; exit 1; }
+  rm -rf "$ICON_DIR" && mkdir -p "$ICON_DIR"
+  tar xzf "$ICON_TMP"/*.tgz -C "$ICON_DIR" --strip-components=1 package/package.json package/LICENSE.md package/dist/icons
+  rm -rf "$ICON_TMP"
+fi
+
 cat > "$TOOLS/env.sh" <<ENV
 # Written by scripts/setup.sh; source it: . .tools/env.sh
 export PATH="$WBDIR/bin:$ROOT/node_modules/.bin:\$PATH"

@@ -65,6 +65,34 @@ export async function loadCore({ fresh = false } = {}) {
   return core;
 }
 
+// Crayons (Stencil) defines its elements as soon as its script runs and loads each one's code on
+// first use, through `import()` wrapped in `new Function` or, where the page's CSP refuses eval,
+// a `blob:` module script. A policy refusing both leaves the elements defined but never drawn, so
+// one hidden fw-button is tried before the first render: the core uses Crayons only when it comes
+// alive (<html data-crayons="on">), native controls otherwise ("off").
+const CRAYONS_WAIT_MS = 3000;
+
+async function crayonsWork() {
+  if (!customElements.get('fw-button')) return false; // its script did not load or run
+  const probe = document.createElement('fw-button');
+  probe.hidden = true;
+  let onRefused;
+  const refused = new Promise((resolve) => {
+    onRefused = (e) => { if (e.blockedURI === 'blob') resolve(false); };
+    document.addEventListener('securitypolicyviolation', onRefused, true);
+  });
+  const timeout = new Promise((resolve) => { setTimeout(resolve, CRAYONS_WAIT_MS, false); });
+  document.body.append(probe);
+  try {
+    return await Promise.race([probe.componentOnReady().then(() => true), refused, timeout]);
+  } catch {
+    return false;
+  } finally {
+    probe.remove();
+    document.removeEventListener('securitypolicyviolation', onRefused, true);
+  }
+}
+
 // `window.app` comes from the host's client script, which loads async: it may not exist yet.
 function hostClient() {
   const started = Date.now();
@@ -98,6 +126,9 @@ export function showMessage(root, [title, detail]) {
 
 async function start() {
   const root = document.getElementById('app');
+  // Crayons' module script ran before this one and defines its elements a few microtasks later,
+  // so after one task they are there if it loaded: try it while the core loads.
+  const crayons = new Promise((resolve) => { setTimeout(resolve, 0); }).then(crayonsWork);
   // Load the core while the host initializes; neither needs the other.
   const [client, core] = await Promise.all([
     hostClient().catch((err) => {
@@ -106,6 +137,7 @@ async function start() {
     }),
     loadCore(),
   ]);
+  document.documentElement.dataset.crayons = (await crayons) ? 'on' : 'off';
   if (!core) return showMessage(root, MESSAGES.blocked);
   if (!client) return showMessage(root, MESSAGES.noHost);
   root.replaceChildren();

@@ -23,7 +23,9 @@ pub enum Csp {
     /// No CSP header (what `fdk run` does; the production iframe's CSP is unknown).
     #[default]
     None,
-    /// A strict same-origin CSP that still allows WebAssembly (`'wasm-unsafe-eval'`).
+    /// A strict same-origin CSP that still allows WebAssembly (`'wasm-unsafe-eval'`) and what
+    /// Crayons needs: the `blob:` module scripts its (Stencil's) lazy loader makes when
+    /// `eval` is refused, and `fetch` of the `data:` icons it draws.
     Strict,
     /// The same CSP without `'wasm-unsafe-eval'`: `WebAssembly.instantiate` is refused.
     NoWasm,
@@ -35,10 +37,10 @@ impl Csp {
         match self {
             Csp::None => None,
             Csp::Strict => Some(
-                "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'",
+                "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' data:; frame-ancestors 'self'",
             ),
             Csp::NoWasm => Some(
-                "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'",
+                "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' data:; frame-ancestors 'self'",
             ),
         }
     }

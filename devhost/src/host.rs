@@ -8,7 +8,9 @@
 //! - `GET /app/…`, `/config/iparams.html`, `/config/assets/…` → the app's files; every HTML
 //!   page gets `{{{appclient}}}` replaced by the client shim and `https://cdn.jsdelivr.net/`
 //!   rewritten to `/`, so `GET /npm/@freshworks/crayons@<v>/…` serves Crayons from
-//!   `node_modules` (404 when it is not installed).
+//!   `node_modules` (404 when it is not installed). Crayons' own scripts get the same rewrite,
+//!   so the icons it fetches from jsDelivr (`crayons-icon@next`) come from the pinned copy that
+//!   `scripts/setup.sh` puts in `node_modules/@freshworks/crayons-icon`.
 //! - `GET /__devhost/client.js`, `/__devhost/host.js`, `/__devhost/host.css` → devhost's own
 //!   scripts and styles.
 
@@ -384,7 +386,12 @@ pub fn safe_join(base: &Path, rel: &str) -> Option<PathBuf> {
 
 /// What `{{{appclient}}}` and the CDN rewrite do to an HTML page.
 pub fn rewrite_html(html: &str) -> String {
-    html.replace("{{{appclient}}}", CLIENT_URL).replace("https://cdn.jsdelivr.net/", "/")
+    rewrite_cdn(&html.replace("{{{appclient}}}", CLIENT_URL))
+}
+
+/// jsDelivr URLs made same-origin paths, answered by [`npm_file`].
+pub fn rewrite_cdn(text: &str) -> String {
+    text.replace("https://cdn.jsdelivr.net/", "/")
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -407,13 +414,20 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// Serves a file; HTML gets [`rewrite_html`] and the CSP the options ask for.
+/// Serves a file; HTML gets [`rewrite_html`] and the CSP the options ask for; with
+/// `cdn_in_js`, JavaScript gets [`rewrite_cdn`].
 async fn serve(path: Option<PathBuf>, csp: Csp) -> Response {
+    serve_rewritten(path, csp, false).await
+}
+
+async fn serve_rewritten(path: Option<PathBuf>, csp: Csp, cdn_in_js: bool) -> Response {
     let Some(path) = path else { return StatusCode::NOT_FOUND.into_response() };
     let Ok(bytes) = tokio::fs::read(&path).await else { return StatusCode::NOT_FOUND.into_response() };
     let ct = content_type(&path);
     let mut resp = if ct.starts_with("text/html") {
         rewrite_html(&String::from_utf8_lossy(&bytes)).into_response()
+    } else if cdn_in_js && ct.starts_with("text/javascript") {
+        rewrite_cdn(&String::from_utf8_lossy(&bytes)).into_response()
     } else {
         bytes.into_response()
     };
@@ -442,13 +456,20 @@ async fn config_asset(State(st): St, UrlPath(path): UrlPath<String>) -> Response
     serve(safe_join(&st.config.root.join("config/assets"), &path), Csp::None).await
 }
 
-/// `/npm/@freshworks/crayons@<version>/<file>` → `node_modules/@freshworks/crayons/<file>`
-/// (whatever version is installed).
+/// `/npm/@freshworks/<pkg>@<version>/<file>` → `node_modules/@freshworks/<pkg>/<file>`
+/// (whatever version is installed) for `crayons` and `crayons-icon`; Crayons' scripts get
+/// [`rewrite_cdn`].
 async fn npm_file(State(st): St, UrlPath(path): UrlPath<String>) -> Response {
-    let Some(rest) = path.strip_prefix("@freshworks/crayons@").and_then(|r| r.split_once('/')).map(|(_, f)| f) else {
+    let Some((pkg, rest)) = path
+        .strip_prefix("@freshworks/")
+        .and_then(|r| r.split_once('/'))
+        .and_then(|(spec, file)| Some((spec.split_once('@')?.0, file)))
+        .filter(|(pkg, _)| matches!(*pkg, "crayons" | "crayons-icon"))
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    serve(safe_join(&st.config.root.join("node_modules/@freshworks/crayons"), rest), Csp::None).await
+    let dir = st.config.root.join("node_modules/@freshworks").join(pkg);
+    serve_rewritten(safe_join(&dir, rest), Csp::None, pkg == "crayons").await
 }
 
 #[cfg(test)]

@@ -36,6 +36,27 @@ async fn crayons_are_served_from_node_modules() {
     assert_eq!((r.status.as_u16(), r.text.as_str()), (200, ".fw{}"));
     assert_eq!(r.headers["content-type"], "text/css; charset=utf-8");
     assert_eq!(h.get("/npm/left-pad@1.0.0/index.js").await.status, 404);
+    assert_eq!(h.get("/npm/@freshworks/crayons-i18n@4.2.0/index.js").await.status, 404);
+    std::fs::remove_dir_all(root).ok();
+}
+
+#[tokio::test]
+async fn crayons_icons_come_from_the_pinned_copy() {
+    let root = std::env::temp_dir().join(format!("devhost-crayons-icon-{}", std::process::id()));
+    let js = root.join("node_modules/@freshworks/crayons/dist/crayons");
+    let icons = root.join("node_modules/@freshworks/crayons-icon/dist/icons");
+    std::fs::create_dir_all(&js).unwrap();
+    std::fs::create_dir_all(&icons).unwrap();
+    let base = "https://cdn.jsdelivr.net/npm/@freshworks/crayons-icon@next/dist/icons";
+    std::fs::write(js.join("p-1.js"), format!("const a='{base}';")).unwrap();
+    std::fs::write(icons.join("calendar-time.svg"), "<svg/>").unwrap();
+    let h = harness_at(root.clone(), json!({}));
+    let r = h.get("/npm/@freshworks/crayons@4.2.0/dist/crayons/p-1.js").await;
+    assert_eq!(r.text, "const a='/npm/@freshworks/crayons-icon@next/dist/icons';", "the icon base made same-origin");
+    let r = h.get("/npm/@freshworks/crayons-icon@next/dist/icons/calendar-time.svg").await;
+    assert_eq!((r.status.as_u16(), r.text.as_str()), (200, "<svg/>"));
+    assert_eq!(r.headers["content-type"], "image/svg+xml");
+    assert_eq!(h.get("/npm/@freshworks/crayons-icon@next/dist/icons/nope.svg").await.status, 404);
     std::fs::remove_dir_all(root).ok();
 }
 
@@ -45,6 +66,7 @@ async fn csp_variants() {
     let r = h.get("/app/index.html").await;
     let csp = r.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("script-src") && !csp.contains("wasm-unsafe-eval"));
+    assert!(csp.contains(" blob:;") && csp.contains("connect-src 'self' data:"), "what Crayons' loader and icons need: {csp}");
     h.post("/__devhost/control/options?installation=w", json!({ "csp": "strict" })).await;
     let r = h.get("/app/index.html?install=w").await;
     assert!(r.headers["content-security-policy"].to_str().unwrap().contains("'wasm-unsafe-eval'"));

@@ -84,3 +84,17 @@ fn build(doc: &Document, node: &SafeNode) -> Option<Node> {
         }
     }
 }
+
+/// Whether the Crayons component `tag` can be used: the loader found Crayons working
+/// (`<html data-crayons="on">`: its script ran and a component came alive under this page's
+/// CSP) and `tag` is defined. Otherwise the view uses native controls.
+pub fn defined(tag: &str) -> bool {
+    let Some(w) = web_sys::window() else { return false };
+    let on = w.document().and_then(|d| d.document_element()).and_then(|h| h.get_attribute("data-crayons"));
+    if on.as_deref() != Some("on") {
+        return false;
+    }
+    let Ok(reg) = js_sys::Reflect::get(&w, &"customElements".into()) else { return false };
+    let Ok(get) = js_sys::Reflect::get(&reg, &"get".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) else { return false };
+    get.call1(&reg, &tag.into()).is_ok_and(|c| !c.is_undefined())
+}

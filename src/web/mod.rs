@@ -243,14 +243,20 @@ fn listen(rt: &Rc<Runtime>) {
             dispatch(&rt, Msg::Act(Intent::Draft { form, field: name, value }));
         })
     };
-    for ev in ["input", "change"] {
+    // Crayons controls report through `fwInput`/`fwChange` (retargeted to the host element).
+    for ev in ["input", "change", "fwInput", "fwChange"] {
         let _ = rt.root.add_event_listener_with_callback(ev, on_input.as_ref().unchecked_ref());
     }
     on_input.forget();
 }
 
-/// A form control's value; a checkbox as `"true"`/`"false"`.
+/// A form control's value; a checkbox as `"true"`/`"false"`; a Crayons component's host
+/// `value` property, the datepicker's `YYYY-MM-DD HH:MM` turned into `YYYY-MM-DDTHH:MM`.
 fn input_value(e: &Element) -> String {
+    if e.tag_name().starts_with("FW-") {
+        let v = js_sys::Reflect::get(e, &"value".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        return if e.tag_name() == "FW-DATEPICKER" { v.replacen(' ', "T", 1) } else { v };
+    }
     if let Some(i) = e.dyn_ref::<web_sys::HtmlInputElement>() {
         return if i.type_() == "checkbox" { i.checked().to_string() } else { i.value() };
     }

@@ -6,7 +6,7 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
-use super::dom::{add, append_rich_text, el, text_el};
+use super::dom::{add, append_rich_text, defined, el, text_el};
 use crate::sanitize;
 use crate::timeline::{Item, ItemKind, Status};
 use crate::ui::view::{Action, Activity, Card, FormView, Forms, LinkOffer, Linked, Notice, Tone, View};
@@ -101,8 +101,11 @@ fn notice(doc: &Document, panel: &Element, n: &Notice) {
 
 /// A button that names its action in `data-action` (the delegated click handler reads it).
 fn act_button(doc: &Document, label: &str, action: &str, busy: bool) -> Element {
-    let b = text_el(doc, "button", "btn btn--small", label);
-    let _ = b.set_attribute("type", "button");
+    let b = control_button(doc, "btn btn--small", label, "button");
+    if defined("fw-button") {
+        let _ = b.set_attribute("size", "small");
+        let _ = b.set_attribute("color", "secondary");
+    }
     let _ = b.set_attribute("data-action", action);
     if busy {
         let _ = b.set_attribute("disabled", "");
@@ -123,28 +126,7 @@ fn form_el(doc: &Document, f: &FormView, fields: &[(&str, &str, &str)], submit: 
         let l = el(doc, "label", "form__field");
         let id = format!("f-{}-{name}", key.replace(':', "-"));
         let _ = l.set_attribute("for", &id);
-        let input = match *kind {
-            "textarea" => {
-                let t = el(doc, "textarea", "form__input");
-                let _ = t.set_attribute("rows", "3");
-                t.set_text_content(Some(f.value(name)));
-                t
-            }
-            "checkbox" => {
-                let i = el(doc, "input", "form__check");
-                let _ = i.set_attribute("type", "checkbox");
-                if f.value(name) == "true" {
-                    let _ = i.set_attribute("checked", "");
-                }
-                i
-            }
-            kind => {
-                let i = el(doc, "input", "form__input");
-                let _ = i.set_attribute("type", kind);
-                let _ = i.set_attribute("value", f.value(name));
-                i
-            }
-        };
+        let input = field(doc, kind, f.value(name));
         let _ = input.set_attribute("id", &id);
         let _ = input.set_attribute("name", name);
         if f.busy {
@@ -164,8 +146,7 @@ fn form_el(doc: &Document, f: &FormView, fields: &[(&str, &str, &str)], submit: 
         let _ = p.set_attribute("role", "alert");
         add(&form, &p);
     }
-    let b = text_el(doc, "button", "btn btn--primary", if f.busy { "Saving…" } else { submit });
-    let _ = b.set_attribute("type", "submit");
+    let b = control_button(doc, "btn btn--primary", if f.busy { "Saving…" } else { submit }, "submit");
     if f.busy {
         let _ = b.set_attribute("disabled", "");
     }
@@ -174,6 +155,70 @@ fn form_el(doc: &Document, f: &FormView, fields: &[(&str, &str, &str)], submit: 
         add(&form, &act_button(doc, "Cancel", "cancel-edit", f.busy));
     }
     form
+}
+
+/// A `<fw-button>` when Crayons is loaded (it submits its form through a hidden native
+/// button; it draws itself, so it takes no `btn` class), else a native `<button class>`;
+/// either way `type` and the label as text.
+fn control_button(doc: &Document, class: &str, label: &str, kind: &str) -> Element {
+    let crayons = defined("fw-button");
+    let b = text_el(doc, if crayons { "fw-button" } else { "button" }, if crayons { "" } else { class }, label);
+    let _ = b.set_attribute("type", kind);
+    b
+}
+
+/// One form control holding `value`: the Crayons component when it is defined (`fw-input`,
+/// `fw-textarea`, `fw-datepicker` showing and returning `YYYY-MM-DD HH:MM`), else the native
+/// control. Checkboxes stay native.
+fn field(doc: &Document, kind: &str, value: &str) -> Element {
+    let crayons = match kind {
+        "textarea" => "fw-textarea",
+        "checkbox" => "",
+        "datetime-local" => "fw-datepicker",
+        _ => "fw-input",
+    };
+    if !crayons.is_empty() && defined(crayons) {
+        let c = el(doc, crayons, "form__crayons");
+        match kind {
+            "textarea" => {
+                let _ = c.set_attribute("rows", "3");
+            }
+            "datetime-local" => {
+                for (a, v) in [("show-time-picker", ""), ("display-format", "yyyy-MM-dd"), ("time-format", "HH:mm")] {
+                    let _ = c.set_attribute(a, v);
+                }
+            }
+            _ => {
+                let _ = c.set_attribute("type", kind);
+            }
+        }
+        if !value.is_empty() {
+            let _ = c.set_attribute("value", value);
+        }
+        return c;
+    }
+    match kind {
+        "textarea" => {
+            let t = el(doc, "textarea", "form__input");
+            let _ = t.set_attribute("rows", "3");
+            t.set_text_content(Some(value));
+            t
+        }
+        "checkbox" => {
+            let i = el(doc, "input", "form__check");
+            let _ = i.set_attribute("type", "checkbox");
+            if value == "true" {
+                let _ = i.set_attribute("checked", "");
+            }
+            i
+        }
+        kind => {
+            let i = el(doc, "input", "form__input");
+            let _ = i.set_attribute("type", kind);
+            let _ = i.set_attribute("value", value);
+            i
+        }
+    }
 }
 
 fn link_offer(doc: &Document, o: &LinkOffer) -> Element {

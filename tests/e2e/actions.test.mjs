@@ -13,17 +13,39 @@ const ADA_GHL = 'gCnt01AdaLovelace001';
 const SEUN = '70042006440'; // not linked; GHL has neither his email nor his phone
 
 /** A fresh installation in strict mode, the contact opened and settled. */
-async function open(t, fsId) {
+async function open(t, fsId, opts = {}) {
   const inst = await dh.installation();
   await dh.control('POST', `ghl?installation=${inst}`, { strict: true });
-  const view = await dh.openContact(t, inst, fsId);
+  const view = await dh.openContact(t, inst, fsId, opts);
   await dh.waitForPanel(view.frame);
   return { inst, ...view };
 }
 
+// The panel renders Crayons components (fw-input, fw-textarea, fw-datepicker, fw-button) when the
+// loader found Crayons working. Their native input sits in an open shadow root and carries the
+// same `name` (Crayons adds a hidden input of that name too), so one selector reaches the typing
+// target with or without Crayons; values are read from the host element (`value` of the fw-*
+// component, or of the native control).
+const typed = (form, name) => `[data-form="${form}"] :is(input, textarea)[name="${name}"]:not([type="hidden"])`;
+const host = (form, name) => `[data-form="${form}"] [name="${name}"]`;
+const valueOf = (frame, form, name) => frame.$eval(host(form, name), (e) => e.value);
+// Two ways Crayons is unavailable, each with the line the browser itself logs for it.
+const noCrayons = (p) => p.route('**/npm/@freshworks/**', (r) => r.abort());
+// A policy refusing Crayons' lazy loader (no eval, no blob: scripts): its elements get defined
+// but never come alive; the loader's probe finds that and the core renders native controls.
+const REFUSES_CRAYONS = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'";
+const refusingCsp = (p) => p.route('**/app/index.html*', async (route) => {
+  const response = await route.fetch();
+  await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': REFUSES_CRAYONS } });
+});
+const WITHOUT_CRAYONS = [
+  ['Crayons not loaded', 'not-loaded', noCrayons, /^Failed to load resource: net::ERR_FAILED$/],
+  ["a CSP refusing Crayons' loader", 'csp', refusingCsp, /^Loading the script 'blob:\S+' violates the following Content Security Policy directive/],
+];
+
 /** Waits until no form or control of the panel has a write in flight. */
 async function settled(frame) {
-  await frame.waitForFunction(() => !document.querySelector('#app [aria-busy], #app button[disabled]'), null, { timeout: 15000 });
+  await frame.waitForFunction(() => !document.querySelector('#app [aria-busy], #app button[disabled], #app fw-button[disabled]'), null, { timeout: 15000 });
 }
 
 /**
@@ -48,11 +70,11 @@ const notifiedLast = (inst, check) => eventually(async () => { const n = await l
 
 async function fill(frame, form, values) {
   for (const [name, value] of Object.entries(values)) {
-    await frame.fill(`[data-form="${form}"] [name="${name}"]`, value);
+    await frame.fill(typed(form, name), value);
   }
 }
 
-const submit = (frame, form) => frame.click(`[data-form="${form}"] button[type="submit"]`);
+const submit = (frame, form) => frame.click(`[data-form="${form}"] :is(fw-button, button)[type="submit"]`);
 
 test('a task is validated, created exactly once on a double click, edited whole, completed and deleted', async (t) => {
   const { inst, frame, errors } = await open(t, ADA);
@@ -61,22 +83,39 @@ test('a task is validated, created exactly once on a double click, edited whole,
   await submit(frame, 'new-task');
   assert.match(await frame.textContent('[data-form="new-task"] .form__error'), /Enter a title/);
   assert.equal(await count(inst, 'ghlCreateTask'), 0);
-  // The due time defaults to the next business day at 09:00.
-  const due = await frame.inputValue('[data-form="new-task"] [name="due"]');
-  assert.match(due, /^\d{4}-\d\d-\d\dT09:00$/);
-  assert.ok([1, 2, 3, 4, 5].includes(new Date(`${due}:00`).getDay()), due);
+  assert.equal(await frame.evaluate(() => document.documentElement.dataset.crayons), 'on');
+  for (const [name, tag] of [['title', 'FW-INPUT'], ['body', 'FW-TEXTAREA'], ['due', 'FW-DATEPICKER']]) {
+    assert.equal(await frame.$eval(host('new-task', name), (e) => e.tagName), tag, `${name} is a Crayons control`);
+  }
+  // The due time defaults to the next business day at 09:00, shown by the Crayons datepicker.
+  const due = await valueOf(frame, 'new-task', 'due');
+  assert.match(due, /^\d{4}-\d\d-\d\d 09:00$/);
+  assert.ok([1, 2, 3, 4, 5].includes(new Date(`${due.replace(' ', 'T')}:00`).getDay()), due);
   await fill(frame, 'new-task', { title: 'Send the contract', body: 'Two copies' });
-  await frame.dblclick('[data-form="new-task"] button[type="submit"]');
+  await frame.locator('[data-form="new-task"]').scrollIntoViewIfNeeded();
+  await screenshot(frame.page(), 'actions-crayons-form');
+  // Its calendar icon is drawn from the pinned crayons-icon copy (nothing leaves loopback); the
+  // calendar opens, and Cancel keeps the due time.
+  await frame.waitForFunction(() => document.querySelector('[data-form="new-task"] fw-datepicker')
+    .shadowRoot.querySelector('fw-icon[name="calendar-time"]')?.shadowRoot?.querySelector('svg path'));
+  const picker = frame.locator('[data-form="new-task"] fw-datepicker');
+  await picker.click();
+  await picker.locator('.mdp-container').waitFor({ state: 'visible' });
+  await screenshot(frame.page(), 'actions-datepicker-open');
+  await picker.getByText('Cancel', { exact: true }).click();
+  await picker.locator('.mdp-container').waitFor({ state: 'hidden' });
+  assert.equal(await valueOf(frame, 'new-task', 'due'), due, 'Cancel keeps the due time');
+  await frame.dblclick('[data-form="new-task"] fw-button[type="submit"]');
   await settled(frame);
   let tasks = of((await ghl(inst)).tasks);
   assert.equal(tasks.length, before + 1, 'exactly one task created');
   const created = tasks.find((x) => x.title === 'Send the contract');
   assert.equal(created.completed, false);
   assert.equal(created.body, 'Two copies');
-  assert.equal(new Date(created.dueDate).getTime(), new Date(`${due}:00`).getTime(), 'sent in UTC for the viewer\'s 09:00');
+  assert.equal(new Date(created.dueDate).getTime(), new Date(`${due.replace(' ', 'T')}:00`).getTime(), 'sent in UTC for the viewer\'s 09:00');
   assert.equal(await count(inst, 'ghlCreateTask'), 1);
   assert.ok(await frame.$(`.item[data-id="${created.id}"]`), 'shown in the timeline');
-  assert.equal(await frame.inputValue('[data-form="new-task"] [name="title"]'), '', 'form cleared after success');
+  assert.equal(await valueOf(frame, 'new-task', 'title'), '', 'form cleared after success');
 
   // Edit: strict mode rejects partial updates, so this passing means the whole task was sent.
   await frame.click(`[data-action="edit-task:${created.id}"]`);
@@ -160,8 +199,8 @@ test('pushing a linked contact sends only the changed fields and never blanks a 
   for (const k of ['firstName', 'email', 'tags']) assert.deepEqual(after[k], before[k], k);
   assert.equal(await count(inst, 'ghlUpdateContact'), 1);
   assert.equal(await count(inst, 'ghlUpsertContact'), 0, 'a linked contact is updated, not upserted');
-  const link = (await dh.state(inst)).db[`ghlink:${JOSE}`];
-  assert.equal(link.synced.last_name, 'Núñez García');
+  // The link record's new snapshot is written after the panel settles.
+  assert.ok(await eventually(async () => (await dh.state(inst)).db[`ghlink:${JOSE}`]?.synced?.last_name === 'Núñez García'), 'snapshot in the store');
   assert.deepEqual(view.errors, []);
 });
 
@@ -257,8 +296,8 @@ test('a 422 on create keeps the typed text, shows plain words, creates nothing; 
   const err = await frame.textContent('[data-form="new-task"] .form__error');
   assert.match(err, /not saved/);
   assert.doesNotMatch(await frame.textContent('#app'), /shorter than|Unprocessable/);
-  assert.equal(await frame.inputValue('[data-form="new-task"] [name="title"]'), 'Refused once');
-  assert.equal(await frame.inputValue('[data-form="new-task"] [name="body"]'), 'keep me');
+  assert.equal(await valueOf(frame, 'new-task', 'title'), 'Refused once');
+  assert.equal(await valueOf(frame, 'new-task', 'body'), 'keep me');
   assert.ok(await notifiedLast(inst, (n) => n.type === 'danger'), JSON.stringify(await lastNotify(inst)));
   assert.equal(of((await ghl(inst)).tasks).length, before, 'nothing created');
   await submit(frame, 'new-task');
@@ -277,8 +316,31 @@ test('a 429 on a tag rolls back and says so; nothing is retried', async (t) => {
   assert.equal(await count(inst, 'ghlAddTags'), 1);
   const shown = await frame.$$eval('.card .tag', (els) => els.map((e) => e.textContent));
   assert.deepEqual(shown, start, 'rolled back');
-  assert.equal(await frame.inputValue('[data-form="tag"] [name="tag"]'), 'busy-tag');
+  assert.equal(await valueOf(frame, 'tag', 'tag'), 'busy-tag');
   assert.ok(await notifiedLast(inst, (n) => /busy/i.test(n.message)), JSON.stringify(await lastNotify(inst)));
   assert.deepEqual((await ghl(inst)).contacts.find((c) => c.id === ADA_GHL).tags, start);
   assert.deepEqual(errors, []);
 });
+
+for (const [why, slug, beforeLoad, browserLine] of WITHOUT_CRAYONS) {
+  test(`${why}: the forms fall back to native controls and still write`, async (t) => {
+    const { inst, frame, errors } = await open(t, ADA, { beforeLoad });
+    assert.equal(await frame.evaluate(() => document.documentElement.dataset.crayons), 'off');
+    assert.equal(await frame.$('#app fw-input, #app fw-button, #app fw-datepicker'), null, 'no Crayons elements');
+    const due = await frame.inputValue('[data-form="new-task"] input[type="datetime-local"][name="due"]');
+    assert.match(due, /^\d{4}-\d\d-\d\dT09:00$/);
+    await fill(frame, 'new-task', { title: 'Native task', due: `${due.slice(0, 10)}T14:30` });
+    await submit(frame, 'new-task');
+    await settled(frame);
+    const task = of((await ghl(inst)).tasks).find((x) => x.title === 'Native task');
+    assert.ok(task, 'created in GHL');
+    assert.equal(new Date(task.dueDate).getTime(), new Date(`${due.slice(0, 10)}T14:30:00`).getTime());
+    await fill(frame, 'new-note', { text: 'Typed without Crayons' });
+    await submit(frame, 'new-note');
+    await settled(frame);
+    assert.ok(of((await ghl(inst)).notes).some((n) => n.body.endsWith('Typed without Crayons')));
+    await screenshot(frame.page(), `actions-no-crayons-${slug}`);
+    assert.ok(errors.some((e) => browserLine.test(e)), 'the browser reported what it refused');
+    assert.deepEqual(errors.filter((e) => !browserLine.test(e)), [], 'and nothing else');
+  });
+}

@@ -5,8 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage, screenshot, serveApp } from './harness.mjs';
 
-// No 'wasm-unsafe-eval': Chromium refuses to compile WebAssembly under this policy.
-const CSP_NO_WASM = "script-src 'self'";
+// No 'wasm-unsafe-eval': Chromium refuses to compile WebAssembly under this policy. blob: is what
+// Crayons' lazy loader needs without eval (devhost/UNVERIFIED.md); without it the loader's
+// Crayons probe is refused too, and the browser logs that (e2e actions tests that case).
+const CSP_NO_WASM = "script-src 'self' blob:";
 
 /** Serves the app with `serve` options, opens it, waits until the loader has decided. */
 async function load(t, serve, open) {

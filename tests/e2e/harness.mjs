@@ -3,7 +3,7 @@
 // - pages that may only reach loopback, collecting console errors and page errors;
 // - screenshots under tests/screenshots/ (git-ignored);
 // - serveApp(): app/ on 127.0.0.1 (random port) as the Freshworks host would serve it, with a stub
-//   `window.app` host client, Crayons from node_modules, and an optional CSP header.
+//   `window.app` host client, Crayons and its icons from node_modules, and an optional CSP header.
 import { after } from 'node:test';
 import { createServer } from 'node:http';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -16,6 +16,10 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const APP = join(ROOT, 'app');
 const CRAYONS = join(ROOT, 'node_modules', '@freshworks', 'crayons');
 const CRAYONS_CDN = 'https://cdn.jsdelivr.net/npm/@freshworks/crayons@4.2.0/';
+// Crayons' fw-icon fetches from jsDelivr's unpinned crayons-icon@next; served from the pinned copy
+// scripts/setup.sh unpacks (the same rewrite devhost makes in Crayons' scripts).
+const ICONS = join(ROOT, 'node_modules', '@freshworks', 'crayons-icon');
+const ICONS_CDN = 'https://cdn.jsdelivr.net/npm/@freshworks/crayons-icon@next/';
 const SCREENSHOTS = join(ROOT, 'tests', 'screenshots');
 
 export const CHROMIUM_ARGS = [
@@ -109,7 +113,7 @@ function underDir(dir, urlPath) {
  *   missing  URL path prefixes answered 404, e.g. ['/pkg-js/'] to take a build away;
  *   host     the stub host client script (STUB_HOST by default).
  * index.html gets the same substitution the Freshworks host makes ({{{appclient}}}), and Crayons
- * is served from node_modules instead of jsDelivr. Returns { url, close }.
+ * and its icons are served from node_modules instead of jsDelivr. Returns { url, close }.
  */
 export async function serveApp({ csp = null, missing = [], host = STUB_HOST } = {}) {
   const server = createServer(async (req, res) => {
@@ -130,6 +134,9 @@ export async function serveApp({ csp = null, missing = [], host = STUB_HOST } = 
       body = host;
     } else if (path.startsWith('/__crayons/')) {
       file = underDir(CRAYONS, path.slice('/__crayons/'.length));
+      if (file?.endsWith('.js')) body = (await readFile(file, 'utf8').catch(() => null))?.replaceAll(ICONS_CDN, '/__crayons-icon/');
+    } else if (path.startsWith('/__crayons-icon/')) {
+      file = underDir(ICONS, path.slice('/__crayons-icon/'.length));
     } else {
       file = underDir(APP, path);
     }
