@@ -42,7 +42,12 @@ function panel(frame) {
       notice: app.querySelector('.notice') && { title: text('.notice__title'), text: text('.notice__text') },
       sectionErrors: [...app.querySelectorAll('.section-error')].map((e) => e.dataset.section),
       skeletons: app.querySelectorAll('.skeleton').length,
-      nodes: app.getElementsByTagName('*').length,
+      // The panel's own elements: what Crayons components draw inside themselves (some into the
+      // light DOM, whenever they hydrate) is theirs, not a duplicate.
+      nodes: [...app.getElementsByTagName('*')].filter((e) => {
+        for (let p = e.parentElement; p && p !== app; p = p.parentElement) if (p.tagName.startsWith('FW-')) return false;
+        return true;
+      }).length,
     };
   });
 }
