@@ -131,11 +131,32 @@ fn cached_views() -> Vec<(String, Value)> {
 fn paint(rt: &Rc<Runtime>) {
     let view = ui::view(&rt.state.borrow(), &BrowserZone, Instant(js_sys::Date::now() as i64));
     render::render(&rt.doc, &rt.root, &view);
-    let h = (rt.root.scroll_height().max(0) as u32 + 24).clamp(200, 700);
+    fit(rt);
+}
+
+/// Tells the host the panel's height when it changed: after each render, and whenever the
+/// content grows or shrinks by itself (Crayons components draw after they are attached).
+/// The root's layout height, not its `scrollHeight`: a Crayons popup waiting hidden below a
+/// control overflows the root without being content.
+fn fit(rt: &Runtime) {
+    let Some(root) = rt.root.dyn_ref::<web_sys::HtmlElement>() else { return };
+    let h = (root.offset_height().max(0) as u32 + 24).clamp(200, 700);
     if h != rt.height.get() {
         rt.height.set(h);
         rt.client.resize(h);
     }
+}
+
+/// Calls [`fit`] whenever the root (auto height: its content) changes size.
+fn watch_size(rt: &Rc<Runtime>) {
+    let on_resize = {
+        let rt = rt.clone();
+        Closure::<dyn Fn(JsValue)>::new(move |_entries: JsValue| fit(&rt))
+    };
+    if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+        observer.observe(&rt.root);
+    }
+    on_resize.forget();
 }
 
 fn config_from(iparams: &Value) -> Config {
@@ -288,6 +309,7 @@ pub fn mount(client: JsValue, root: Element) -> Result<(), JsValue> {
     let doc = root.owner_document().ok_or_else(|| JsValue::from_str("no document"))?;
     let rt = Rc::new(Runtime { client: Client::new(client), doc, root, state: RefCell::new(State::new()), height: Default::default() });
     listen(&rt);
+    watch_size(&rt);
     dispatch(&rt, Msg::CacheRestored(cached_views()));
     spawn_local(async move {
         let iparams = rt.client.iparams().await;

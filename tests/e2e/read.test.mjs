@@ -140,12 +140,22 @@ test('a linked contact: card and timeline match GHL, four reads in parallel, not
   }));
   assert.deepEqual(html, { strong: html.strong, handlers: 0, badLinks: 0, unsafeTargets: 0 });
   assert.ok(html.strong > 0);
-  // The panel told the host its height (measured on the next animation frame).
-  await page.waitForFunction(() => /^\d+ px$/.test(document.getElementById('frame-size').textContent));
-  const reported = Number((await page.textContent('#frame-size')).replace(' px', ''));
-  const { height, content } = await frame.evaluate(() => ({ height: window.innerHeight, content: document.getElementById('app').scrollHeight }));
-  assert.equal(height, reported);
-  assert.equal(height, Math.min(700, Math.max(200, content + 24)));
+  // The panel told the host its height (its layout box, not scrollHeight: a hidden Crayons
+  // popup may overflow it), and tells it again when the content changes size by itself
+  // (Crayons components draw after they are attached): wait until the frame fits.
+  const fits = async () => {
+    const reported = Number((await page.textContent('#frame-size')).replace(' px', ''));
+    const { height, content } = await frame.evaluate(() => ({ height: window.innerHeight, content: document.getElementById('app').offsetHeight }));
+    return { reported, height, wanted: Math.min(700, Math.max(200, content + 24)) };
+  };
+  const started = Date.now();
+  let size = await fits();
+  while ((size.height !== size.reported || size.height !== size.wanted) && Date.now() - started < 5000) {
+    await new Promise((r) => setTimeout(r, 100));
+    size = await fits();
+  }
+  assert.equal(size.height, size.reported, JSON.stringify(size));
+  assert.equal(size.height, size.wanted, JSON.stringify(size));
   assert.deepEqual(errors, []);
 });
 
