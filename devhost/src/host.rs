@@ -414,12 +414,12 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// Serves a file; HTML gets [`rewrite_html`] and the CSP the options ask for; with
-/// `cdn_in_js`, JavaScript gets [`rewrite_cdn`].
+/// Serves a file; HTML gets [`rewrite_html`] and the CSP the options ask for.
 async fn serve(path: Option<PathBuf>, csp: Csp) -> Response {
     serve_rewritten(path, csp, false).await
 }
 
+/// [`serve`], and with `cdn_in_js` JavaScript gets [`rewrite_cdn`] too.
 async fn serve_rewritten(path: Option<PathBuf>, csp: Csp, cdn_in_js: bool) -> Response {
     let Some(path) = path else { return StatusCode::NOT_FOUND.into_response() };
     let Ok(bytes) = tokio::fs::read(&path).await else { return StatusCode::NOT_FOUND.into_response() };

@@ -102,7 +102,7 @@ fn notice(doc: &Document, panel: &Element, n: &Notice) {
 /// A button that names its action in `data-action` (the delegated click handler reads it).
 fn act_button(doc: &Document, label: &str, action: &str, busy: bool) -> Element {
     let b = control_button(doc, "btn btn--small", label, "button");
-    if defined("fw-button") {
+    if b.tag_name() == "FW-BUTTON" {
         let _ = b.set_attribute("size", "small");
         let _ = b.set_attribute("color", "secondary");
     }
@@ -172,13 +172,13 @@ fn control_button(doc: &Document, class: &str, label: &str, kind: &str) -> Eleme
 /// control. Checkboxes stay native.
 fn field(doc: &Document, kind: &str, value: &str) -> Element {
     let crayons = match kind {
-        "textarea" => "fw-textarea",
-        "checkbox" => "",
-        "datetime-local" => "fw-datepicker",
-        _ => "fw-input",
+        "textarea" => Some("fw-textarea"),
+        "checkbox" => None,
+        "datetime-local" => Some("fw-datepicker"),
+        _ => Some("fw-input"),
     };
-    if !crayons.is_empty() && defined(crayons) {
-        let c = el(doc, crayons, "form__crayons");
+    if let Some(tag) = crayons.filter(|tag| defined(tag)) {
+        let c = el(doc, tag, "form__crayons");
         match kind {
             "textarea" => {
                 let _ = c.set_attribute("rows", "3");
