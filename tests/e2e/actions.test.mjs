@@ -4,7 +4,7 @@
 // (scripts/build-app.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevhost, screenshot } from './devhost.mjs';
+import { eventually, startDevhost, screenshot } from './devhost.mjs';
 
 const dh = await startDevhost({ set: { retry_delay_scale: 0.01 } });
 
@@ -46,18 +46,6 @@ const WITHOUT_CRAYONS = [
 /** Waits until no form or control of the panel has a write in flight. */
 async function settled(frame) {
   await frame.waitForFunction(() => !document.querySelector('#app [aria-busy], #app button[disabled], #app fw-button[disabled]'), null, { timeout: 15000 });
-}
-
-/**
- * Polls `check` until it holds (10 s at most). A delete removes the item at once and shows no
- * busy control while its request is in flight, so the stand-in is asked until it agrees.
- */
-async function eventually(check) {
-  for (let i = 0; i < 100; i += 1) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
 }
 
 const ghl = async (inst) => (await dh.state(inst)).ghl;
@@ -155,11 +143,7 @@ test('a note keeps its newlines, names its author and goes to Freshsales too', a
   assert.equal(note.body, 'Dana Devhost (Freshsales):\nWants a demo\nnext Tuesday');
   // The Freshsales copy and the id pair in the link record (written after the copy answers).
   let link;
-  for (let i = 0; i < 50; i += 1) {
-    link = (await dh.state(inst)).db[`ghlink:${ADA}`];
-    if (link.notes.some((p) => p.ghl === note.id)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(async () => (link = (await dh.state(inst)).db[`ghlink:${ADA}`]).notes.some((p) => p.ghl === note.id), 5000);
   const pair = link.notes.find((p) => p.ghl === note.id);
   assert.ok(pair?.fs, 'ids recorded for the sync');
   const fsNote = (await dh.state(inst)).freshsales.notes.find((n) => String(n.id) === pair.fs);

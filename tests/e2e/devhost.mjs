@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { openPage, ROOT } from './harness.mjs';
 
-export { screenshot } from './harness.mjs';
+export { eventually, screenshot } from './harness.mjs';
 
 const RELEASE = process.env.DEVHOST_PROFILE === 'release';
 const BIN = join(ROOT, 'target', RELEASE ? 'release' : 'debug', 'devhost');

@@ -75,6 +75,17 @@ export async function openPage(url, { beforeLoad } = {}) {
   return { page, errors, close: () => context.close() };
 }
 
+/**
+ * Polls `check` every 100 ms until it holds, for `ms` at most; resolves whether it did. For
+ * what reaches devhost after the panel has changed (store writes, notifications, resizes).
+ */
+export async function eventually(check, ms = 10000) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if (await check()) return true;
+  }
+  return check();
+}
+
 /** Saves a full-page screenshot as tests/screenshots/NAME.png. */
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });

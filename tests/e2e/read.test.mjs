@@ -3,7 +3,7 @@
 // through the control API). Needs a built app (scripts/build-app.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDevhost, screenshot } from './devhost.mjs';
+import { eventually, startDevhost, screenshot } from './devhost.mjs';
 
 const dh = await startDevhost({ set: { retry_delay_scale: 0.01 } });
 
@@ -148,12 +148,8 @@ test('a linked contact: card and timeline match GHL, four reads in parallel, not
     const { height, content } = await frame.evaluate(() => ({ height: window.innerHeight, content: document.getElementById('app').offsetHeight }));
     return { reported, height, wanted: Math.min(700, Math.max(200, content + 24)) };
   };
-  const started = Date.now();
-  let size = await fits();
-  while ((size.height !== size.reported || size.height !== size.wanted) && Date.now() - started < 5000) {
-    await new Promise((r) => setTimeout(r, 100));
-    size = await fits();
-  }
+  let size;
+  await eventually(async () => { size = await fits(); return size.height === size.reported && size.height === size.wanted; }, 5000);
   assert.equal(size.height, size.reported, JSON.stringify(size));
   assert.equal(size.height, size.wanted, JSON.stringify(size));
   assert.deepEqual(errors, []);
